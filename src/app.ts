@@ -1,0 +1,130 @@
+import type { Config } from './config/index.js';
+import { registerDocs } from './http/docs.js';
+import { type App, createServer } from './http/server.js';
+import { createAdminModule } from './modules/admin/index.js';
+import { createAuditModule } from './modules/audit/index.js';
+import { createHealthModule } from './modules/health/index.js';
+import { type Cache, createMemoryCache, createRedisCache } from './platform/cache.js';
+import { type Db, migrate, openMetadataStore } from './platform/db/index.js';
+import { type Logging, createLogging } from './platform/logger.js';
+import { type Metrics, createMetrics } from './platform/metrics.js';
+import { type JobQueue, createBullQueue, createMemoryQueue } from './platform/queue/index.js';
+import { type RedisManager, createRedisManager } from './platform/redis.js';
+import { BreakerRegistry } from './platform/resilience.js';
+import { VERSION } from './version.js';
+
+/** Ready-made platform objects a caller (a test, the CLI) supplies instead of having them built. */
+export interface Overrides {
+  logging?: Logging;
+  db?: Db;
+  /** `null`: run without Redis even if REDIS_URL is set. */
+  redis?: RedisManager | null;
+  queue?: JobQueue;
+}
+
+export interface Aureus {
+  server: App;
+  config: Config;
+  logging: Logging;
+  db: Db;
+  redis: RedisManager | undefined;
+  cache: Cache;
+  queue: JobQueue;
+  breakers: BreakerRegistry;
+  metrics: Metrics;
+  modules: {
+    audit: ReturnType<typeof createAuditModule>;
+    admin: ReturnType<typeof createAdminModule>;
+    health: ReturnType<typeof createHealthModule>;
+  };
+  listen(): Promise<string>;
+  startWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function registerPlatformGauges(metrics: Metrics, deps: { db: Db; queue: JobQueue; breakers: BreakerRegistry; killSwitchOn: () => boolean; redis?: RedisManager }) {
+  metrics.gauge('aureus_db_pool_connections', 'Metadata store pool connections by state.', ['state'], (set) => {
+    const s = deps.db.poolStats();
+    set({ state: 'total' }, s.total);
+    set({ state: 'idle' }, s.idle);
+    set({ state: 'waiting' }, s.waiting);
+    set({ state: 'max' }, s.size);
+  });
+  metrics.gauge('aureus_queue_jobs', 'Jobs in the queue by state.', ['state'], async (set) => {
+    const s = await deps.queue.stats().catch(() => undefined);
+    if (s) for (const [state, n] of Object.entries(s)) set({ state }, n);
+  });
+  metrics.gauge('aureus_breaker_state', 'Circuit breaker state: 0 closed, 1 half open, 2 open.', ['breaker'], (set) => {
+    for (const b of deps.breakers.all()) set({ breaker: b.name }, { closed: 0, half_open: 1, open: 2 }[b.state()]);
+  });
+  metrics.gauge('aureus_kill_switch_on', 'Whether the kill switch is on.', [], (set) => set({}, deps.killSwitchOn() ? 1 : 0));
+  metrics.gauge('aureus_redis_up', 'Whether Redis is connected (absent when not configured).', [], (set) => {
+    if (deps.redis) set({}, deps.redis.available() ? 1 : 0);
+  });
+}
+
+/**
+ * The composition root: builds each platform object once, then each module, and hands the
+ * modules' routes to the server. Adding a capability adds its line here.
+ */
+export async function buildApp(config: Config, overrides: Overrides = {}): Promise<Aureus> {
+  const logging = overrides.logging ?? createLogging({ ...config.log, environment: config.environment });
+  const logger = logging.child('platform');
+  const db = overrides.db ?? (await openMetadataStore(config, logger));
+  const owned: (() => Promise<void>)[] = [];
+  if (!overrides.db) owned.push(() => db.close());
+  try {
+    await migrate(db, logger);
+    const redis =
+      overrides.redis === null ? undefined
+      : (overrides.redis ?? (config.redis.url ? createRedisManager({ ...config.redis, url: config.redis.url, logger }) : undefined));
+    if (redis && overrides.redis === undefined) owned.unshift(() => redis.close());
+    const cache = redis ? createRedisCache(redis, logging.child('cache')) : createMemoryCache();
+    const queue =
+      overrides.queue ??
+      (redis
+        ? createBullQueue({ redis, concurrency: config.queue.concurrency, logger: logging.child('queue') })
+        : createMemoryQueue({ concurrency: config.queue.concurrency, logger: logging.child('queue') }));
+    const breakers = new BreakerRegistry();
+    const metrics = createMetrics({ defaultMetrics: true });
+
+    const audit = createAuditModule();
+    const admin = createAdminModule({ db, audit: audit.service, logging, logger: logging.child('admin'), killSwitch: config.killSwitch });
+    const killSwitchOn = admin.service.killSwitch.isOn;
+    await admin.service.killSwitch.start();
+    const health = createHealthModule({
+      db, redis, queue, breakers, killSwitchOn, metrics,
+      metricsToken: config.http.metricsToken,
+      version: VERSION,
+      environment: config.environment,
+      startedAt: Date.now(),
+    });
+    registerPlatformGauges(metrics, { db, queue, breakers, killSwitchOn, ...(redis ? { redis } : {}) });
+
+    const server = createServer({ config, logging, metrics, killSwitchOn });
+    await registerDocs(server, VERSION);
+    health.routes(server);
+
+    let closed = false;
+    return {
+      server, config, logging, db, redis, cache, queue, breakers, metrics,
+      modules: { audit, admin, health },
+      async listen() {
+        return server.listen({ host: config.http.host, port: config.http.port });
+      },
+      startWorker: () => queue.startWorker(),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await server.close();
+        admin.service.killSwitch.stop();
+        await queue.close(config.shutdownTimeoutMs / 2);
+        for (const close of owned) await close();
+        logging.flush();
+      },
+    };
+  } catch (err) {
+    for (const close of owned) await close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,118 @@
+import { VARS, type RawVars, type VarName } from './vars.js';
+import { productionProblems } from './production.js';
+
+export { VARS } from './vars.js';
+export type { VarName } from './vars.js';
+
+export type Environment = 'development' | 'test' | 'production';
+export type LogLevel = RawVars['LOG_LEVEL'];
+
+/** The typed, frozen configuration. Factories receive the slice they need, never the whole. */
+export interface Config {
+  environment: Environment;
+  dataDir: string;
+  expectedInstances: number;
+  shutdownTimeoutMs: number;
+  http: {
+    host: string;
+    port: number;
+    corsOrigins: string[];
+    authRedirectUris: string[];
+    trustedProxies: string[];
+    forceHttps: boolean;
+    maxBodyBytes: number;
+    slowRequestMs: number;
+    metricsToken: string | undefined;
+  };
+  log: { level: LogLevel; format: 'json' | 'text'; skipPaths: string[] };
+  database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; echo: boolean };
+  redis: { url: string | undefined; keyPrefix: string; commandTimeoutMs: number };
+  secrets: { jwtSecretKey: string | undefined; encryptionKey: string | undefined };
+  cache: { enabled: boolean; defaultTtlSeconds: number };
+  killSwitch: { forced: boolean; pollMs: number };
+  queue: { concurrency: number };
+  guard: { maxSqlBytes: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function parseVars(env: Env, problems: string[]): RawVars {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(VARS)) {
+    const given = env[name];
+    const text = given === undefined || given === '' ? ('default' in spec ? spec.default : undefined) : given;
+    const parsed = spec.schema.safeParse(text);
+    if (parsed.success) {
+      out[name] = parsed.data;
+    } else {
+      const shown = 'secret' in spec && spec.secret ? '(hidden)' : JSON.stringify(text);
+      problems.push(`${name}=${shown}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    }
+  }
+  return out as RawVars;
+}
+
+function shape(v: RawVars): Config {
+  return {
+    environment: v.ENVIRONMENT,
+    dataDir: v.DATA_DIR,
+    expectedInstances: v.EXPECTED_INSTANCES,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    http: {
+      host: v.HOST,
+      port: v.PORT,
+      corsOrigins: v.CORS_ORIGINS,
+      authRedirectUris: v.AUTH_REDIRECT_URIS,
+      trustedProxies: v.TRUSTED_PROXIES,
+      forceHttps: v.FORCE_HTTPS,
+      maxBodyBytes: v.MAX_BODY_BYTES,
+      slowRequestMs: v.SLOW_REQUEST_MS,
+      metricsToken: v.METRICS_TOKEN,
+    },
+    log: { level: v.LOG_LEVEL, format: v.LOG_FORMAT, skipPaths: v.LOG_SKIP_PATHS },
+    database: {
+      url: v.DATABASE_URL,
+      poolSize: v.DATABASE_POOL_SIZE,
+      statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+      echo: v.DATABASE_ECHO,
+    },
+    redis: { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS },
+    secrets: { jwtSecretKey: v.JWT_SECRET_KEY, encryptionKey: v.ENCRYPTION_KEY },
+    cache: { enabled: v.CACHE_ENABLED, defaultTtlSeconds: v.CACHE_DEFAULT_TTL },
+    killSwitch: { forced: v.KILL_SWITCH, pollMs: v.KILL_SWITCH_POLL_MS },
+    queue: { concurrency: v.QUEUE_CONCURRENCY },
+    guard: { maxSqlBytes: v.MAX_SQL_BYTES },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Parses and checks the whole environment, collecting every problem before throwing once.
+ * Checks that need the network (Redis reachable, connection budget) live in `preflight`.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const vars = parseVars(env, problems);
+  if (problems.length === 0) problems.push(...productionProblems(vars));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(shape(vars));
+}
+
+/** Test and tooling helper: a config from explicit values over the defaults (no process.env). */
+export function configFrom(values: Partial<Record<VarName, string>>): Config {
+  return loadConfig(values);
+}

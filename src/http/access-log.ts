@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerDeps } from './server.js';
+
+/**
+ * One access-log line and the HTTP metrics per response. Paths in LOG_SKIP_PATHS (health probes)
+ * are not logged; slow requests are logged at warn with their route and duration.
+ */
+export function installAccessLog(app: FastifyInstance, deps: Pick<ServerDeps, 'config' | 'metrics'>): void {
+  const skip = new Set(deps.config.log.skipPaths);
+  const { slowRequestMs } = deps.config.http;
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const durationMs = reply.elapsedTime;
+    const status = reply.statusCode;
+    deps.metrics.httpRequests.inc({ method: request.method, route, status_code: String(status) });
+    deps.metrics.httpDuration.observe({ method: request.method, route }, durationMs / 1000);
+    if (status >= 400) {
+      deps.metrics.httpErrors.inc({ route, code: reply.errorCode ?? String(status) });
+    }
+    const fields = { method: request.method, route, status, duration_ms: Math.round(durationMs * 10) / 10 };
+    if (durationMs >= slowRequestMs) request.log.warn(fields, 'http.slow_request');
+    else if (!skip.has(request.url.split('?')[0] ?? '')) request.log.info(fields, 'http.request');
+  });
+}

@@ -1,0 +1,102 @@
+import pino, { type Logger, type LoggerOptions } from 'pino';
+import type { Config, LogLevel } from '../config/index.js';
+import { currentRequestId } from './context.js';
+
+export type { Logger } from 'pino';
+
+/** Paths censored in every log line: credentials must never reach a log aggregator. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.api_key',
+  '*.secret',
+  '*.key_value',
+  'connection_url',
+  '*.connection_url',
+];
+
+const REQUEST_LOGGER = Symbol('aureus.requestLogger');
+
+/** Marks a per-request child logger, which carries `request_id` in its own bindings. */
+export function markRequestLogger<L extends object>(logger: L): L {
+  (logger as Record<symbol, boolean>)[REQUEST_LOGGER] = true;
+  return logger;
+}
+
+export interface LoggingOptions {
+  level: LogLevel;
+  format: 'json' | 'text';
+  environment: Config['environment'];
+  /** Where lines go; defaults to an asynchronous stdout writer so logging never blocks requests. */
+  destination?: pino.DestinationStream;
+}
+
+export interface Logging {
+  root: Logger;
+  /** A named logger for a module; its level follows `setLevel`. */
+  child(name: string): Logger;
+  setLevel(level: LogLevel): void;
+  level(): LogLevel;
+  flush(): void;
+}
+
+function destinationFor(options: LoggingOptions): pino.DestinationStream {
+  if (options.destination) return options.destination;
+  if (options.format === 'text') {
+    return pino.transport({ target: 'pino-pretty', options: { colorize: false, translateTime: 'SYS:standard', destination: 1 } });
+  }
+  return pino.destination({ dest: 1, sync: false });
+}
+
+export function createLogging(options: LoggingOptions): Logging {
+  const loggerOptions: LoggerOptions = {
+    level: options.level,
+    base: { service: 'aureus' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    // Every line written while serving a request carries its id, whichever logger wrote it.
+    // Request loggers have it bound already (and keep it outside the async context).
+    mixin(_merge, _level, logger) {
+      if ((logger as unknown as Record<symbol, boolean>)[REQUEST_LOGGER]) return {};
+      const requestId = currentRequestId();
+      return requestId === undefined ? {} : { request_id: requestId };
+    },
+  };
+  const root = pino(loggerOptions, destinationFor(options));
+  const children = new Set<Logger>();
+  return {
+    root,
+    child(name) {
+      const logger = root.child({ module: name });
+      children.add(logger);
+      return logger;
+    },
+    setLevel(level) {
+      root.level = level;
+      for (const logger of children) logger.level = level;
+    },
+    level: () => root.level as LogLevel,
+    flush() {
+      root.flush();
+    },
+  };
+}
+
+/** Error fields for a log line: type and message always, the stack only outside production. */
+export function errorFields(err: unknown, environment: Config['environment']): Record<string, unknown> {
+  if (!(err instanceof Error)) return { err_type: typeof err, err_message: String(err) };
+  const fields: Record<string, unknown> = { err_type: err.name, err_message: err.message };
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') fields.err_code = code;
+  if (environment !== 'production' && err.stack) fields.err_stack = err.stack;
+  return fields;
+}

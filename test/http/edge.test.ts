@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type TestApp, createTestApp } from '../harness/app.js';
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('CORS', () => {
+  it('allows only configured origins', async () => {
+    t = await createTestApp({ vars: { CORS_ORIGINS: 'https://app.example.com' } });
+    const preflight = (origin: string) =>
+      t!.aureus.server.inject({ method: 'OPTIONS', url: '/health', headers: { origin, 'access-control-request-method': 'GET' } });
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+    const denied = await preflight('https://evil.example.net');
+    expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    const simple = await t.aureus.server.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://app.example.com' } });
+    expect(simple.headers['access-control-expose-headers']).toContain('x-request-id');
+  });
+
+  it('sends no CORS headers when no origin is configured', async () => {
+    t = await createTestApp();
+    const response = await t.aureus.server.inject({ method: 'GET', url: '/health/live', headers: { origin: 'https://app.example.com' } });
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('FORCE_HTTPS', () => {
+  it('redirects plain HTTP, believing X-Forwarded-Proto only from a trusted proxy', async () => {
+    t = await createTestApp({ vars: { FORCE_HTTPS: 'true', TRUSTED_PROXIES: '127.0.0.1' } });
+    const plain = await t.aureus.server.inject({ method: 'GET', url: '/v1/x?y=1', headers: { host: 'api.example.com' } });
+    expect(plain.statusCode).toBe(301);
+    expect(plain.headers.location).toBe('https://api.example.com/v1/x?y=1');
+    const viaProxy = await t.aureus.server.inject({ method: 'GET', url: '/v1/x', headers: { 'x-forwarded-proto': 'https' } });
+    expect(viaProxy.statusCode).toBe(404);
+    const post = await t.aureus.server.inject({ method: 'POST', url: '/v1/x', headers: { host: 'api.example.com' } });
+    expect(post.statusCode).toBe(308);
+    const probe = await t.aureus.server.inject({ method: 'GET', url: '/health/live' });
+    expect(probe.statusCode).toBe(200);
+  });
+
+  it('ignores X-Forwarded-Proto from an untrusted client', async () => {
+    t = await createTestApp({ vars: { FORCE_HTTPS: 'true' } });
+    const spoofed = await t.aureus.server.inject({ method: 'GET', url: '/v1/x', headers: { 'x-forwarded-proto': 'https', host: 'api.example.com' } });
+    expect(spoofed.statusCode).toBe(301);
+  });
+});
+
+describe('logging', () => {
+  it('redacts credentials from every log line', async () => {
+    t = await createTestApp();
+    const logger = t.aureus.logging.child('test');
+    logger.info({ password: 'hunter2', user: { token: 'tok-secret', api_key: 'aur_live_x' }, connection_url: 'postgres://u:pw@h/db' }, 'test.secret_fields');
+    const line = t.logs.find('test.secret_fields')[0];
+    expect(line).toMatchObject({ password: '[REDACTED]', user: { token: '[REDACTED]', api_key: '[REDACTED]' }, connection_url: '[REDACTED]' });
+    expect(t.logs.raw.join('\n')).not.toMatch(/hunter2|tok-secret|pw@h/);
+  });
+
+  it('changes the level of every logger at runtime and audits it', async () => {
+    t = await createTestApp({ vars: { LOG_LEVEL: 'info' } });
+    const logger = t.aureus.logging.child('test');
+    logger.debug('test.before');
+    await t.aureus.modules.admin.service.setLogLevel('debug', { userId: null, organizationId: null, via: 'cli' });
+    logger.debug('test.after');
+    expect(t.logs.find('test.before')).toHaveLength(0);
+    expect(t.logs.find('test.after')).toHaveLength(1);
+    const { rows } = await t.aureus.db.query<{ details: Record<string, unknown> }>("SELECT details FROM audit_events WHERE event_type = 'logging.level_changed'");
+    expect(rows.map((r) => r.details)).toEqual([{ level: 'debug', previous: 'info', via: 'cli' }]);
+  });
+
+  it('logs slow requests at warn with route and duration', async () => {
+    t = await createTestApp({ vars: { SLOW_REQUEST_MS: '1' } });
+    t.aureus.server.get('/test/slow', { config: { auth: 'public' } }, async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      return { ok: true };
+    });
+    await t.aureus.server.inject({ method: 'GET', url: '/test/slow' });
+    const slow = t.logs.find('http.slow_request');
+    expect(slow).toHaveLength(1);
+    expect(slow[0]).toMatchObject({ level: 'warn', route: '/test/slow', status: 200 });
+    expect(slow[0]?.duration_ms).toBeGreaterThanOrEqual(15);
+  });
+
+  it('leaves skipped paths out of the access log', async () => {
+    t = await createTestApp();
+    await t.aureus.server.inject({ method: 'GET', url: '/health/live' });
+    await t.aureus.server.inject({ method: 'GET', url: '/openapi.json' });
+    expect(t.logs.find('http.request').map((l) => l.route)).toEqual(['/openapi.json']);
+  });
+
+  it('writes production error logs without stack traces', async () => {
+    t = await createTestApp();
+    const { errorFields } = await import('../../src/platform/logger.js');
+    expect(errorFields(new TypeError('bad'), 'production')).toEqual({ err_type: 'TypeError', err_message: 'bad' });
+    expect(errorFields(new TypeError('bad'), 'development')).toHaveProperty('err_stack');
+  });
+});
+
+describe('route declarations', () => {
+  it('refuses to start with a route that declares no auth mode', async () => {
+    t = await createTestApp();
+    t.aureus.server.get('/test/undeclared', async () => 'open');
+    await expect(t.aureus.server.ready()).rejects.toThrow('GET /test/undeclared declares no auth mode');
+  });
+
+  it('refuses to start with a non-public route that declares no permission', async () => {
+    t = await createTestApp();
+    t.aureus.server.get('/test/no-permission', { config: { auth: 'user' } }, async () => 'open');
+    await expect(t.aureus.server.ready()).rejects.toThrow('GET /test/no-permission declares no permission');
+  });
+});
