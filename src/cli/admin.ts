@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import pino from 'pino';
 import { buildApp } from '../app.js';
 import { DataDirLockedError, MigrationError } from '../platform/db/index.js';
 import { createLogging } from '../platform/logger.js';
@@ -6,8 +7,8 @@ import { fail, loadConfigOrExit } from './shared.js';
 
 async function withApp<T>(fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<T>): Promise<T> {
   const config = loadConfigOrExit();
-  // Operator commands log warnings only; their answer goes to stdout.
-  const logging = createLogging({ level: 'warn', format: config.log.format, environment: config.environment });
+  // Operator commands log only errors, to stderr; their answer is the one line on stdout.
+  const logging = createLogging({ level: 'error', format: config.log.format, environment: config.environment, destination: pino.destination(2) });
   let app;
   try {
     app = await buildApp(config, { logging, redis: null });

@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from '../app.js';
+import { type Aureus, buildApp } from '../app.js';
 import { DataDirLockedError, MigrationError } from '../platform/db/index.js';
 import { errorFields } from '../platform/logger.js';
 import { preflight } from '../platform/preflight.js';
@@ -22,6 +22,12 @@ export async function serve(role: Role): Promise<void> {
     if (err instanceof DataDirLockedError || err instanceof MigrationError) fail(err.message);
     throw err;
   }
+  await runServer(aureus, role);
+}
+
+/** Serves a built app in the given role until a signal or a crash ends the process. */
+export async function runServer(aureus: Aureus, role: Role): Promise<void> {
+  const { config } = aureus;
   const logger = aureus.logging.child('process');
   const problems = await preflight(config, aureus.db, aureus.redis, logger);
   if (problems.length > 0 && config.environment === 'production') {

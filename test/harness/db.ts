@@ -44,3 +44,36 @@ export async function createTestDb(): Promise<TestDb> {
     },
   };
 }
+
+/** An empty database (no migrations) on this backend, for migration tests. */
+export async function createEmptyDb(): Promise<TestDb> {
+  if (BACKEND === 'embedded') {
+    const db = await createPgliteDb({ echo: false, logger: silent });
+    return { db, url: undefined, close: () => db.close() };
+  }
+  const base = TEST_DATABASE_URL as string;
+  const name = `aureus_test_f${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = databaseUrl(base, name);
+  const db = createPostgresDb({ url, poolSize: 3, statementTimeoutMs: 30_000, echo: false, logger: silent });
+  return {
+    db,
+    url,
+    async close() {
+      await db.close();
+      const drop = new pg.Client({ connectionString: base });
+      await drop.connect();
+      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await drop.end();
+    },
+  };
+}
+
+/** A second pool on the same database (services), or the same store (embedded: one process owns it). */
+export function secondConnection(testDb: TestDb): Db {
+  if (!testDb.url) return testDb.db;
+  return createPostgresDb({ url: testDb.url, poolSize: 3, statementTimeoutMs: 30_000, echo: false, logger: silent });
+}

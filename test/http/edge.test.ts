@@ -53,10 +53,13 @@ describe('logging', () => {
   it('redacts credentials from every log line', async () => {
     t = await createTestApp();
     const logger = t.aureus.logging.child('test');
-    logger.info({ password: 'hunter2', user: { token: 'tok-secret', api_key: 'aur_live_x' }, connection_url: 'postgres://u:pw@h/db' }, 'test.secret_fields');
+    logger.info(
+      { password: 'hunter2', token: 'tok-secret', api_key: 'aur_live_x', user: { password: 'pw-2' }, connection_url: 'postgres://u:pw@h/db' },
+      'test.secret_fields',
+    );
     const line = t.logs.find('test.secret_fields')[0];
-    expect(line).toMatchObject({ password: '[REDACTED]', user: { token: '[REDACTED]', api_key: '[REDACTED]' }, connection_url: '[REDACTED]' });
-    expect(t.logs.raw.join('\n')).not.toMatch(/hunter2|tok-secret|pw@h/);
+    expect(line).toMatchObject({ password: '[REDACTED]', token: '[REDACTED]', api_key: '[REDACTED]', user: { password: '[REDACTED]' }, connection_url: '[REDACTED]' });
+    expect(t.logs.raw.join('\n')).not.toMatch(/hunter2|tok-secret|aur_live_x|pw-2|pw@h/);
   });
 
   it('changes the level of every logger at runtime and audits it', async () => {

@@ -1,0 +1,49 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createPgliteDb } from '../../src/platform/db/index.js';
+import { createTestDb } from '../harness/db.js';
+import { BACKEND } from '../harness/env.js';
+import { runAureus } from '../harness/process.js';
+
+describe('aureus CLI', () => {
+  it('refuses to start in production on embedded defaults, listing every problem, before opening a socket', async () => {
+    const result = await runAureus(['api'], { ENVIRONMENT: 'production', PORT: '1', DATABASE_ECHO: 'true' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('aureus: refusing to start.');
+    for (const problem of ['DATABASE_URL: required', 'REDIS_URL: required', 'JWT_SECRET_KEY: required', 'ENCRYPTION_KEY: required', 'DATABASE_ECHO: must be false']) {
+      expect(result.stderr).toContain(problem);
+    }
+  });
+
+  it('turns the kill switch on and off against the configured store, audited', async () => {
+    const testDb = BACKEND === 'services' ? await createTestDb() : undefined;
+    const vars: Record<string, string> = testDb ? { DATABASE_URL: testDb.url as string } : { DATA_DIR: mkdtempSync(join(tmpdir(), 'aureus-cli-')) };
+    try {
+      const on = await runAureus(['admin', 'kill-switch', 'on', '--reason', 'drill'], vars);
+      expect(on.stderr).toBe('');
+      expect(on.stdout).toBe('Kill switch is ON.\n');
+      const migrate = await runAureus(['migrate'], vars);
+      expect(migrate.stdout).toBe('Migrations: up to date.\n');
+      const off = await runAureus(['admin', 'kill-switch', 'off'], vars);
+      expect(off.stdout).toBe('Kill switch is off.\n');
+      const bad = await runAureus(['admin', 'kill-switch', 'maybe'], vars);
+      expect([bad.code, bad.stderr]).toEqual([2, 'aureus: kill-switch takes "on" or "off"\n']);
+      const store = testDb?.db ?? (await createPgliteDb({ dir: join(vars.DATA_DIR as string, 'meta'), echo: false, logger: pino({ level: 'silent' }) }));
+      try {
+        const { rows } = await store.query<{ details: unknown }>("SELECT details FROM audit_events WHERE event_type = 'kill_switch.changed' ORDER BY created_at");
+        expect(rows.map((r) => r.details)).toEqual([
+          { on: true, reason: 'drill', via: 'cli' },
+          { on: false, reason: null, via: 'cli' },
+        ]);
+      } finally {
+        if (!testDb) await store.close();
+      }
+    } finally {
+      await testDb?.close();
+    }
+  });
+});
