@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { buildApp } from '../app.js';
-import { DataDirLockedError, MigrationError } from '../platform/db/index.js';
-import { createLogging } from '../platform/logger.js';
+import type { Aureus } from '../app.js';
 import { fail, loadConfigOrExit } from './shared.js';
 
-async function withApp<T>(fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<T>): Promise<T> {
+async function withApp<T>(fn: (app: Aureus) => Promise<T>): Promise<T> {
+  const { buildApp } = await import('../app.js');
+  const { DataDirLockedError, MigrationError } = await import('../platform/db/index.js');
+  const { createLogging } = await import('../platform/logger.js');
   const config = loadConfigOrExit();
   // Operator commands log only errors, to stderr; their answer is the one line on stdout.
   const logging = createLogging({ level: 'error', format: config.log.format, environment: config.environment, destination: pino.destination(2) });
