@@ -3,7 +3,9 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = resolve(ROOT, 'bin/aureus.js');
+// Always the source tree (a stale dist/ from `npm run build` must not answer for it).
+const RUN_TS = resolve(ROOT, 'bin/run-ts.js');
+const MAIN = resolve(ROOT, 'src/main.ts');
 
 /** Environment for a child process: only what the test gives, plus PATH (no leaking of the runner's env). */
 export function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
@@ -19,7 +21,7 @@ export interface RunResult {
 
 /** Runs `aureus …` (or a node script) to completion. */
 export async function runAureus(args: string[], vars: Record<string, string>, input?: string): Promise<RunResult> {
-  return runNode([BIN, ...args], vars, input);
+  return runNode([RUN_TS, MAIN, ...args], vars, input);
 }
 
 export async function runNode(args: string[], vars: Record<string, string>, input?: string): Promise<RunResult> {
