@@ -1,9 +1,13 @@
 import type { Config } from './config/index.js';
 import { registerDocs } from './http/docs.js';
 import { type App, createServer } from './http/server.js';
+import { installAuthentication } from './http/authenticate.js';
 import { createAdminModule } from './modules/admin/index.js';
+import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createAuditModule } from './modules/audit/index.js';
 import { createHealthModule } from './modules/health/index.js';
+import { createIdentityModule } from './modules/identity/index.js';
+import { type Broadcast, createLocalBroadcast, createRedisBroadcast } from './platform/broadcast.js';
 import { type Cache, createMemoryCache, createRedisCache } from './platform/cache.js';
 import { type Db, migrate, openMetadataStore } from './platform/db/index.js';
 import { type Logging, createLogging } from './platform/logger.js';
@@ -20,6 +24,8 @@ export interface Overrides {
   /** `null`: run without Redis even if REDIS_URL is set. */
   redis?: RedisManager | null;
   queue?: JobQueue;
+  /** Where the generated first-admin password is printed once (default: stdout). */
+  announce?: (text: string) => void;
 }
 
 export interface Aureus {
@@ -32,10 +38,13 @@ export interface Aureus {
   queue: JobQueue;
   breakers: BreakerRegistry;
   metrics: Metrics;
+  broadcast: Broadcast;
   modules: {
     audit: ReturnType<typeof createAuditModule>;
     admin: ReturnType<typeof createAdminModule>;
     health: ReturnType<typeof createHealthModule>;
+    identity: Awaited<ReturnType<typeof createIdentityModule>>;
+    apiKeys: ReturnType<typeof createApiKeysModule>;
   };
   listen(): Promise<string>;
   startWorker(): Promise<void>;
@@ -88,8 +97,20 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     const breakers = new BreakerRegistry();
     const metrics = createMetrics({ defaultMetrics: true });
 
+    const broadcast = redis ? createRedisBroadcast(redis, logging.child('broadcast')) : createLocalBroadcast();
+    owned.unshift(() => broadcast.close());
+
     const audit = createAuditModule();
-    const admin = createAdminModule({ db, audit: audit.service, logging, logger: logging.child('admin'), killSwitch: config.killSwitch });
+    const admin = createAdminModule({ db, audit: audit.service, logging, logger: logging.child('admin'), broadcast, killSwitch: config.killSwitch });
+    const identity = await createIdentityModule({ db, audit: audit.service, broadcast, config, logger: logging.child('identity') });
+    const apiKeys = createApiKeysModule({ db, audit: audit.service, broadcast, logger: logging.child('api_keys') });
+    const firstAdmin = await identity.bootstrap();
+    if (firstAdmin) {
+      // Printed once, outside the logs, so the password never reaches a log aggregator.
+      (overrides.announce ?? ((text) => process.stdout.write(text)))(
+        `\nAureus created the first admin account.\n  email:    ${firstAdmin.email}\n  password: ${firstAdmin.password}\nIt is shown only this once; change it after signing in.\n\n`,
+      );
+    }
     const killSwitchOn = admin.service.killSwitch.isOn;
     await admin.service.killSwitch.start();
     const health = createHealthModule({
@@ -102,13 +123,21 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     registerPlatformGauges(metrics, { db, queue, breakers, killSwitchOn, ...(redis ? { redis } : {}) });
 
     const server = createServer({ config, logging, metrics, killSwitchOn });
+    installAuthentication(server, {
+      accessToken: (token) => identity.sessions.authenticate(token),
+      apiKey: (secret) => apiKeys.service.authenticate(secret),
+      isApiKey: apiKeys.isKey,
+    });
     await registerDocs(server, VERSION);
     health.routes(server);
+    identity.routes(server);
+    apiKeys.routes(server);
+    admin.routes(server);
 
     let closed = false;
     return {
-      server, config, logging, db, redis, cache, queue, breakers, metrics,
-      modules: { audit, admin, health },
+      server, config, logging, db, redis, cache, queue, breakers, metrics, broadcast,
+      modules: { audit, admin, health, identity, apiKeys },
       async listen() {
         return server.listen({ host: config.http.host, port: config.http.port });
       },
@@ -118,6 +147,8 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
         closed = true;
         await server.close();
         admin.service.killSwitch.stop();
+        identity.close();
+        await apiKeys.close();
         await queue.close(config.shutdownTimeoutMs / 2);
         for (const close of owned) await close();
         logging.flush();

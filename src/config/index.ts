@@ -27,7 +27,8 @@ export interface Config {
   log: { level: LogLevel; format: 'json' | 'text'; skipPaths: string[] };
   database: { url: string | undefined; poolSize: number; statementTimeoutMs: number; echo: boolean };
   redis: { url: string | undefined; keyPrefix: string; commandTimeoutMs: number };
-  secrets: { jwtSecretKey: string | undefined; encryptionKey: string | undefined };
+  secrets: { jwtSecretKey: string | undefined; jwtPreviousSecretKeys: string[]; encryptionKey: string | undefined };
+  bootstrap: { adminEmail: string; adminPassword: string | undefined; organization: string };
   cache: { enabled: boolean; defaultTtlSeconds: number };
   killSwitch: { forced: boolean; pollMs: number };
   queue: { concurrency: number };
@@ -84,7 +85,8 @@ function shape(v: RawVars): Config {
       echo: v.DATABASE_ECHO,
     },
     redis: { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS },
-    secrets: { jwtSecretKey: v.JWT_SECRET_KEY, encryptionKey: v.ENCRYPTION_KEY },
+    secrets: { jwtSecretKey: v.JWT_SECRET_KEY, jwtPreviousSecretKeys: v.JWT_PREVIOUS_SECRET_KEYS ?? [], encryptionKey: v.ENCRYPTION_KEY },
+    bootstrap: { adminEmail: v.ADMIN_EMAIL, adminPassword: v.ADMIN_PASSWORD, organization: v.ADMIN_ORGANIZATION },
     cache: { enabled: v.CACHE_ENABLED, defaultTtlSeconds: v.CACHE_DEFAULT_TTL },
     killSwitch: { forced: v.KILL_SWITCH, pollMs: v.KILL_SWITCH_POLL_MS },
     queue: { concurrency: v.QUEUE_CONCURRENCY },

@@ -96,11 +96,36 @@ export const VARS = {
     schema: optionalText,
     secret: true,
   },
+  JWT_PREVIOUS_SECRET_KEYS: {
+    group: 'Secrets',
+    doc: 'Comma-separated former JWT keys, still accepted for verification while their tokens expire (key rotation).',
+    schema: list.optional(),
+    secret: true,
+  },
   ENCRYPTION_KEY: {
     group: 'Secrets',
     doc: '32-byte key (base64 or 64 hex characters) for data at rest. Required in production.',
     schema: optionalText,
     secret: true,
+  },
+
+  ADMIN_EMAIL: {
+    group: 'Bootstrap',
+    doc: 'Email of the first admin, created on first start when no user exists.',
+    schema: z.email(),
+    default: 'admin@aureus.local',
+  },
+  ADMIN_PASSWORD: {
+    group: 'Bootstrap',
+    doc: 'Password of the first admin. Unset: one is generated and printed once to the console.',
+    schema: optionalText,
+    secret: true,
+  },
+  ADMIN_ORGANIZATION: {
+    group: 'Bootstrap',
+    doc: 'Name of the organization created with the first admin.',
+    schema: z.string().trim().min(1).max(100),
+    default: 'Default',
   },
 
   LOG_LEVEL: { group: 'Logging', doc: 'fatal, error, warn, info, debug, trace or silent; changeable at runtime.', schema: logLevel, default: 'info' },

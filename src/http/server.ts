@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import compress from '@fastify/compress';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/index.js';
@@ -32,6 +33,10 @@ declare module 'fastify' {
   interface FastifyReply {
     /** The error code sent, for metrics; unset on success. */
     errorCode: string | null;
+  }
+  interface FastifyInstance {
+    /** Every route with its declared auth mode and permission (RBAC tests and docs walk it). */
+    declaredRoutes: DeclaredRoute[];
   }
 }
 
@@ -96,6 +101,7 @@ export function createServer(deps: ServerDeps): App {
   });
 
   const declared: DeclaredRoute[] = [];
+  app.decorate('declaredRoutes', declared);
   app.addHook('onRoute', (route) => {
     route.config ??= {};
     if (route.config.auth === undefined && isPluginRoute(route.method, route.url)) {
@@ -113,6 +119,7 @@ export function createServer(deps: ServerDeps): App {
   app.setErrorHandler(createErrorHandler(config));
   installNotFound(app);
   installAccessLog(app, deps);
+  app.register(cookie);
   app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { 1: 4 } } });
   if (config.http.corsOrigins.length > 0) {
     app.register(cors, {

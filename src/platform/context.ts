@@ -11,6 +11,8 @@ export interface RequestContext {
   userAgent?: string;
   method?: string;
   path?: string;
+  /** Who is calling, once authenticated (audit rows and logs use it). */
+  principal?: { userId: string; organizationId: string; apiKeyId: string | null; role: string };
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -36,6 +36,9 @@ export interface TestAppOptions {
   overrides?: Omit<Overrides, 'db' | 'logging'>;
 }
 
+/** The first admin every test app bootstraps (or finds, on a shared database). */
+export const ADMIN = { email: 'admin@test.aureus', password: 'Correct-Horse-Battery-Staple-42' };
+
 /** Variables that put an app on this backend: real Redis with a key prefix of its own on `services`. */
 export function backendVars(): Partial<Record<VarName, string>> {
   if (BACKEND !== 'services') return {};
@@ -49,7 +52,7 @@ export function backendVars(): Partial<Record<VarName, string>> {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const ownDb = options.db ? undefined : await createTestDb();
   const testDb = options.db ?? (ownDb as TestDb);
-  const vars = { ENVIRONMENT: 'test', LOG_LEVEL: 'debug', ...backendVars(), ...options.vars } as const;
+  const vars = { ENVIRONMENT: 'test', LOG_LEVEL: 'debug', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...backendVars(), ...options.vars } as const;
   const config = configFrom(vars);
   const logs = new LogCapture();
   const logging = createLogging({ ...config.log, format: 'json', environment: config.environment, destination: logs });

@@ -11,7 +11,7 @@ import { ROOT, startChild } from './process.js';
  */
 export async function startGatewayProcess(extraVars: Record<string, string> = {}) {
   let testDb: TestDb | undefined;
-  const vars: Record<string, string> = { ENVIRONMENT: 'test', PORT: '0', LOG_LEVEL: 'info', ...extraVars };
+  const vars: Record<string, string> = { ENVIRONMENT: 'test', PORT: '0', LOG_LEVEL: 'info', ADMIN_PASSWORD: 'process-test-admin-password', ...extraVars };
   if (BACKEND === 'services') {
     testDb = await createTestDb();
     vars.DATABASE_URL = testDb.url as string;

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
+// Real processes each start a runtime and an embedded database: slow on a loaded 2-core machine.
+const SLOW = { timeout: 120_000 };
 import { startGatewayProcess } from '../harness/server-process.js';
 
 describe('process lifecycle (real process, real HTTP)', () => {
-  it('completes an in-flight request during SIGTERM, refuses new connections, exits 0', async () => {
+  it('completes an in-flight request during SIGTERM, refuses new connections, exits 0', SLOW, async () => {
     const gateway = await startGatewayProcess({ TEST_SLOW_MS: '1500', SHUTDOWN_TIMEOUT_MS: '10000' });
     try {
       const inFlight = fetch(`${gateway.address}/test/slow`);
@@ -22,7 +25,7 @@ describe('process lifecycle (real process, real HTTP)', () => {
     }
   });
 
-  it('exits at once on a second signal', async () => {
+  it('exits at once on a second signal', SLOW, async () => {
     const gateway = await startGatewayProcess({ TEST_SLOW_MS: '20000', SHUTDOWN_TIMEOUT_MS: '30000' });
     try {
       void fetch(`${gateway.address}/test/slow`).catch(() => undefined);
@@ -39,7 +42,7 @@ describe('process lifecycle (real process, real HTTP)', () => {
     }
   });
 
-  it('logs an uncaught error once and exits non-zero after a bounded drain', async () => {
+  it('logs an uncaught error once and exits non-zero after a bounded drain', SLOW, async () => {
     const gateway = await startGatewayProcess();
     try {
       const response = await fetch(`${gateway.address}/test/crash`);
