@@ -40,6 +40,13 @@ function keyFor(secret: string): Key {
 export class TokenKeyRing {
   private readonly signing: Key;
   private readonly byKid: Map<string, Key>;
+  /**
+   * Tokens already verified, by their exact text: a client sends the same token for an hour, and
+   * the HMAC and claim checks need not be repeated. Expiry is still checked on every use;
+   * revocation is checked by the caller on every use.
+   */
+  private readonly verified = new Map<string, AccessClaims>();
+  private static readonly CACHE_SIZE = 10_000;
 
   constructor(current: string, previous: string[] = []) {
     this.signing = keyFor(current);
@@ -65,6 +72,18 @@ export class TokenKeyRing {
 
   /** Verifies everything or throws AUTHENTICATION_FAILED; never says which check failed. */
   async verify(token: string): Promise<AccessClaims> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp + CLOCK_TOLERANCE_S > Date.now() / 1000) return cached;
+      this.verified.delete(token);
+    }
+    const claims = await this.verifyUncached(token);
+    if (this.verified.size >= TokenKeyRing.CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<AccessClaims> {
     try {
       const { payload } = await jwtVerify(
         token,
