@@ -2,11 +2,13 @@ import type { Config } from './config/index.js';
 import { registerDocs } from './http/docs.js';
 import { type App, createServer } from './http/server.js';
 import { installAuthentication } from './http/authenticate.js';
+import { installRateLimit } from './http/rate-limit.js';
 import { createAdminModule } from './modules/admin/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createAuditModule } from './modules/audit/index.js';
 import { createHealthModule } from './modules/health/index.js';
 import { createIdentityModule } from './modules/identity/index.js';
+import { createTrafficModule } from './modules/traffic/index.js';
 import { type Broadcast, createLocalBroadcast, createRedisBroadcast } from './platform/broadcast.js';
 import { type Cache, createMemoryCache, createRedisCache } from './platform/cache.js';
 import { type Db, migrate, openMetadataStore } from './platform/db/index.js';
@@ -45,6 +47,7 @@ export interface Aureus {
     health: ReturnType<typeof createHealthModule>;
     identity: Awaited<ReturnType<typeof createIdentityModule>>;
     apiKeys: ReturnType<typeof createApiKeysModule>;
+    traffic: Awaited<ReturnType<typeof createTrafficModule>>;
   };
   listen(): Promise<string>;
   startWorker(): Promise<void>;
@@ -102,7 +105,8 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
 
     const audit = createAuditModule();
     const admin = createAdminModule({ db, audit: audit.service, logging, logger: logging.child('admin'), broadcast, killSwitch: config.killSwitch });
-    const identity = await createIdentityModule({ db, audit: audit.service, broadcast, config, logger: logging.child('identity') });
+    const traffic = await createTrafficModule({ db, redis, audit: audit.service, broadcast, metrics, queue, config, logger: logging.child('traffic') });
+    const identity = await createIdentityModule({ db, audit: audit.service, broadcast, config, logger: logging.child('identity'), throttle: traffic.loginThrottle });
     const apiKeys = createApiKeysModule({ db, audit: audit.service, broadcast, logger: logging.child('api_keys') });
     const firstAdmin = await identity.bootstrap();
     if (firstAdmin) {
@@ -121,23 +125,31 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
       startedAt: Date.now(),
     });
     registerPlatformGauges(metrics, { db, queue, breakers, killSwitchOn, ...(redis ? { redis } : {}) });
+    health.service.addCheck('rate_limiter', async () =>
+      !redis ? { message: 'in-process memory (no Redis configured)', configured: false }
+      : traffic.limiter.state() === 'redis' ? { message: 'shared through Redis' }
+      : { message: `Redis unreachable: ${config.rateLimit.redisFailure} mode`, status: 'degraded' },
+    );
 
     const server = createServer({ config, logging, metrics, killSwitchOn });
     installAuthentication(server, {
       accessToken: (token) => identity.sessions.authenticate(token),
       apiKey: (secret) => apiKeys.service.authenticate(secret),
       isApiKey: apiKeys.isKey,
+      onFailure: (ip) => traffic.service.failedAuthentication(ip),
     });
+    installRateLimit(server, traffic.service);
     await registerDocs(server, VERSION);
     health.routes(server);
     identity.routes(server);
     apiKeys.routes(server);
     admin.routes(server);
+    traffic.routes(server);
 
     let closed = false;
     return {
       server, config, logging, db, redis, cache, queue, breakers, metrics, broadcast,
-      modules: { audit, admin, health, identity, apiKeys },
+      modules: { audit, admin, health, identity, apiKeys, traffic },
       async listen() {
         return server.listen({ host: config.http.host, port: config.http.port });
       },
@@ -148,6 +160,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
         await server.close();
         admin.service.killSwitch.stop();
         identity.close();
+        traffic.close();
         await apiKeys.close();
         await queue.close(config.shutdownTimeoutMs / 2);
         for (const close of owned) await close();

@@ -30,9 +30,30 @@ export interface Config {
   secrets: { jwtSecretKey: string | undefined; jwtPreviousSecretKeys: string[]; encryptionKey: string | undefined };
   bootstrap: { adminEmail: string; adminPassword: string | undefined; organization: string };
   cache: { enabled: boolean; defaultTtlSeconds: number };
+  rateLimit: {
+    perMinute: number;
+    authPerMinute: number;
+    askPerMinute: number;
+    loginAttempts: number;
+    authFailuresPerMinute: number;
+    redisFailure: 'fallback' | 'closed' | 'local';
+    redisTimeoutMs: number;
+  };
   killSwitch: { forced: boolean; pollMs: number };
   queue: { concurrency: number };
   guard: { maxSqlBytes: number };
+  audit: { signingKey: string | undefined; checkpointIntervalMs: number; retentionDays: number };
+  /** Evidence bucket; undefined when S3_BUCKET is unset (the local write-once folder is used). */
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** Both or neither; neither = the SDK's default credential chain. */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -88,9 +109,28 @@ function shape(v: RawVars): Config {
     secrets: { jwtSecretKey: v.JWT_SECRET_KEY, jwtPreviousSecretKeys: v.JWT_PREVIOUS_SECRET_KEYS ?? [], encryptionKey: v.ENCRYPTION_KEY },
     bootstrap: { adminEmail: v.ADMIN_EMAIL, adminPassword: v.ADMIN_PASSWORD, organization: v.ADMIN_ORGANIZATION },
     cache: { enabled: v.CACHE_ENABLED, defaultTtlSeconds: v.CACHE_DEFAULT_TTL },
+    rateLimit: {
+      perMinute: v.RATE_LIMIT_PER_MINUTE,
+      authPerMinute: v.RATE_LIMIT_AUTH_PER_MINUTE,
+      askPerMinute: v.RATE_LIMIT_ASK_PER_MINUTE,
+      loginAttempts: v.RATE_LIMIT_LOGIN_ATTEMPTS,
+      authFailuresPerMinute: v.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+      redisFailure: v.RATE_LIMIT_REDIS_FAILURE ?? (v.ENVIRONMENT === 'production' ? 'closed' : 'fallback'),
+      redisTimeoutMs: v.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    },
     killSwitch: { forced: v.KILL_SWITCH, pollMs: v.KILL_SWITCH_POLL_MS },
     queue: { concurrency: v.QUEUE_CONCURRENCY },
     guard: { maxSqlBytes: v.MAX_SQL_BYTES },
+    audit: { signingKey: v.AUDIT_SIGNING_KEY, checkpointIntervalMs: v.AUDIT_CHECKPOINT_INTERVAL_MS, retentionDays: v.AUDIT_RETENTION_DAYS },
+    s3: v.S3_BUCKET
+      ? {
+          endpoint: v.S3_ENDPOINT,
+          bucket: v.S3_BUCKET,
+          region: v.S3_REGION,
+          forcePathStyle: v.S3_FORCE_PATH_STYLE,
+          credentials: v.S3_ACCESS_KEY_ID && v.S3_SECRET_ACCESS_KEY ? { accessKeyId: v.S3_ACCESS_KEY_ID, secretAccessKey: v.S3_SECRET_ACCESS_KEY } : undefined,
+        }
+      : undefined,
   };
 }
 

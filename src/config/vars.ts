@@ -170,6 +170,48 @@ export const VARS = {
     secret: true,
   },
 
+  RATE_LIMIT_PER_MINUTE: {
+    group: 'Traffic',
+    doc: 'Default requests per minute per caller on routes without a stricter limit (auth and ask routes: 10).',
+    schema: int(1, 1_000_000),
+    default: '60',
+  },
+  RATE_LIMIT_AUTH_PER_MINUTE: {
+    group: 'Traffic',
+    doc: 'Requests per minute per client address on /v1/auth/* (seed 000: 10).',
+    schema: int(1, 1_000_000),
+    default: '10',
+  },
+  RATE_LIMIT_ASK_PER_MINUTE: {
+    group: 'Traffic',
+    doc: 'Natural-language questions per minute per caller on /v1/query/ask (seed 000: 10).',
+    schema: int(1, 1_000_000),
+    default: '10',
+  },
+  RATE_LIMIT_LOGIN_ATTEMPTS: {
+    group: 'Traffic',
+    doc: 'Sign-in attempts per account per 15 minutes, across all instances.',
+    schema: int(1, 1_000_000),
+    default: '10',
+  },
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: {
+    group: 'Traffic',
+    doc: 'Rejected credentials (bad tokens or keys) per client address per minute before answers turn to 429.',
+    schema: int(1, 1_000_000),
+    default: '30',
+  },
+  RATE_LIMIT_REDIS_FAILURE: {
+    group: 'Traffic',
+    doc: 'While Redis is unreachable: fallback (each instance counts in memory at full limits; the default outside production, refused in production), closed (503; the production default) or local (each instance enforces limit ÷ EXPECTED_INSTANCES).',
+    schema: z.enum(['fallback', 'closed', 'local']).optional(),
+  },
+  RATE_LIMIT_REDIS_TIMEOUT_MS: {
+    group: 'Traffic',
+    doc: 'Longest a rate-limit check waits for Redis before the failure rule applies.',
+    schema: int(5, 5_000),
+    default: '50',
+  },
+
   CACHE_ENABLED: { group: 'Cache', doc: 'Cache query results (Redis, or memory without Redis).', schema: bool, default: 'true' },
   CACHE_DEFAULT_TTL: { group: 'Cache', doc: 'Cache entry lifetime in seconds.', schema: int(1, 86_400 * 30), default: '300' },
 
@@ -186,6 +228,50 @@ export const VARS = {
     default: '500',
   },
   QUEUE_CONCURRENCY: { group: 'Operations', doc: 'Jobs one worker process runs at once.', schema: int(1, 256), default: '4' },
+
+  AUDIT_SIGNING_KEY: {
+    group: 'Audit',
+    doc: 'Ed25519 private key that signs audit checkpoints and evidence packs (PKCS#8 PEM, PEM with literal \\n, base64 DER, or base64 of the 32-byte seed). Required in production; otherwise generated on first start and kept in the metadata store.',
+    schema: optionalText,
+    secret: true,
+  },
+  AUDIT_CHECKPOINT_INTERVAL_MS: {
+    group: 'Audit',
+    doc: 'Longest time between signed checkpoints while there are new audit events.',
+    schema: int(10, 3_600_000),
+    default: '5000',
+  },
+  AUDIT_RETENTION_DAYS: {
+    group: 'Audit',
+    doc: 'Sealed audit events older than this are dropped by the daily retention job, in whole ranges under a signed truncation record (default: 7 years).',
+    schema: int(1, 36_500),
+    default: '2557',
+  },
+
+  S3_ENDPOINT: {
+    group: 'Evidence storage',
+    doc: 'S3-compatible endpoint URL for evidence packs (MinIO, Ceph, …). Unset with S3_BUCKET set: AWS S3.',
+    schema: z.url().optional(),
+  },
+  S3_BUCKET: {
+    group: 'Evidence storage',
+    doc: 'Bucket for write-once evidence packs (object lock is used when the bucket has it). Required in production; unset elsewhere: the folder DATA_DIR/evidence.',
+    schema: optionalText,
+  },
+  S3_ACCESS_KEY_ID: {
+    group: 'Evidence storage',
+    doc: 'Access key for the evidence bucket. Leave both keys unset to use the SDK\'s default credentials (instance role).',
+    schema: optionalText,
+    secret: true,
+  },
+  S3_SECRET_ACCESS_KEY: { group: 'Evidence storage', doc: 'Secret for S3_ACCESS_KEY_ID.', schema: optionalText, secret: true },
+  S3_REGION: { group: 'Evidence storage', doc: 'Region of the evidence bucket.', schema: z.string().trim().min(1), default: 'us-east-1' },
+  S3_FORCE_PATH_STYLE: {
+    group: 'Evidence storage',
+    doc: 'Address the bucket as a path (http://host/bucket/key), as MinIO and most S3-compatible servers need.',
+    schema: bool,
+    default: 'false',
+  },
 
   MAX_SQL_BYTES: { group: 'Query', doc: 'Largest SQL text the guard will parse; larger is refused.', schema: int(64, 10 * 1024 * 1024), default: '102400' },
 } satisfies Record<string, VarSpec>;

@@ -10,6 +10,8 @@ export interface Authenticators {
   /** An API key secret → principal, or throws AUTHENTICATION_FAILED (same answer for every failure). */
   apiKey(secret: string): Promise<Principal>;
   isApiKey(value: string): boolean;
+  /** Called before a 401 is sent: failed guesses are limited per client address (may throw 429). */
+  onFailure?(ip: string): Promise<void>;
 }
 
 function credential(request: FastifyRequest): { kind: 'jwt' | 'api_key'; value: string } | undefined {
@@ -36,6 +38,10 @@ const NEEDED: Record<Exclude<AuthMode, 'public'>, string> = {
  */
 export function installAuthentication(app: FastifyInstance, auth: Authenticators): void {
   app.decorateRequest('principal', null);
+  const refuse = async (request: FastifyRequest, error: AppError): Promise<never> => {
+    await auth.onFailure?.(request.ip);
+    throw error;
+  };
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
     const mode = config?.auth;
@@ -44,7 +50,12 @@ export function installAuthentication(app: FastifyInstance, auth: Authenticators
     if (!found) throw new AppError('AUTHENTICATION_FAILED', NEEDED[mode]);
     if (found.kind === 'api_key' && mode === 'user') throw new AppError('AUTHENTICATION_FAILED', NEEDED.user);
     if (found.kind === 'jwt' && mode === 'api_key') throw new AppError('AUTHENTICATION_FAILED', NEEDED.api_key);
-    const principal = found.kind === 'api_key' ? await auth.apiKey(found.value) : await auth.accessToken(found.value);
+    let principal: Principal;
+    try {
+      principal = found.kind === 'api_key' ? await auth.apiKey(found.value) : await auth.accessToken(found.value);
+    } catch (err) {
+      return refuse(request, err as AppError);
+    }
     request.principal = principal;
     request.context.principal = { userId: principal.userId, organizationId: principal.organizationId, apiKeyId: principal.apiKeyId, role: principal.role };
     if (!config?.permission || !can(principal.role, config.permission)) {

@@ -6,7 +6,8 @@ export type BroadcastMessage =
   | { type: 'token_revoked'; jti: string; expMs: number }
   | { type: 'user_tokens_cut'; userId: string; cutoffMs: number }
   | { type: 'api_key_revoked'; keyId: string }
-  | { type: 'log_level'; level: string };
+  | { type: 'log_level'; level: string }
+  | { type: 'limits_changed' };
 
 /**
  * Tells every instance about a revocation at once. With Redis: pub/sub on one channel (a message

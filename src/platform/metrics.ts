@@ -9,6 +9,8 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'route' | 'status_code'>;
   httpDuration: Histogram<'method' | 'route'>;
   httpErrors: Counter<'route' | 'code'>;
+  /** A counter registered on this app's registry. */
+  counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L>;
   /** Registers a gauge whose value is read when /metrics is scraped. */
   gauge(name: string, help: string, labelNames: string[], collect: (set: (labels: Record<string, string>, value: number) => void) => void | Promise<void>): void;
 }
@@ -37,6 +39,9 @@ export function createMetrics(options: { defaultMetrics: boolean }): Metrics {
       labelNames: ['route', 'code'],
       registers: [registry],
     }),
+    counter(name, help, labelNames) {
+      return new Counter({ name, help, labelNames, registers: [registry] });
+    },
     gauge(name, help, labelNames, collect) {
       new Gauge({
         name,

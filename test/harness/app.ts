@@ -39,6 +39,18 @@ export interface TestAppOptions {
 /** The first admin every test app bootstraps (or finds, on a shared database). */
 export const ADMIN = { email: 'admin@test.aureus', password: 'Correct-Horse-Battery-Staple-42' };
 
+/**
+ * Behaviour suites send many requests from one address in a few seconds; limits are tested in
+ * test/traffic with the real defaults, everywhere else they are out of the way.
+ */
+export const GENEROUS_LIMITS: Partial<Record<VarName, string>> = {
+  RATE_LIMIT_PER_MINUTE: '1000000',
+  RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+  RATE_LIMIT_ASK_PER_MINUTE: '1000000',
+  RATE_LIMIT_LOGIN_ATTEMPTS: '1000000',
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '1000000',
+};
+
 /** Variables that put an app on this backend: real Redis with a key prefix of its own on `services`. */
 export function backendVars(): Partial<Record<VarName, string>> {
   if (BACKEND !== 'services') return {};
@@ -52,7 +64,7 @@ export function backendVars(): Partial<Record<VarName, string>> {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const ownDb = options.db ? undefined : await createTestDb();
   const testDb = options.db ?? (ownDb as TestDb);
-  const vars = { ENVIRONMENT: 'test', LOG_LEVEL: 'debug', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...backendVars(), ...options.vars } as const;
+  const vars = { ENVIRONMENT: 'test', LOG_LEVEL: 'debug', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...GENEROUS_LIMITS, ...backendVars(), ...options.vars } as const;
   const config = configFrom(vars);
   const logs = new LogCapture();
   const logging = createLogging({ ...config.log, format: 'json', environment: config.environment, destination: logs });

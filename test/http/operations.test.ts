@@ -18,7 +18,7 @@ describe('health', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body).toMatchObject({ status: 'healthy', service: 'aureus', version: '0.1.0', environment: 'test' });
-    expect(body.components.map((c: { name: string }) => c.name)).toEqual(['database', 'redis', 'queue', 'breakers']);
+    expect(body.components.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['database', 'redis', 'queue', 'breakers', 'rate_limiter']));
     for (const c of body.components) {
       expect(['healthy', 'degraded', 'unhealthy']).toContain(c.status);
       expect(c.latency_ms).toBeGreaterThanOrEqual(0);

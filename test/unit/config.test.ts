@@ -9,6 +9,9 @@ const PRODUCTION = {
   REDIS_URL: 'redis://cache.internal:6379',
   JWT_SECRET_KEY: STRONG_JWT,
   ENCRYPTION_KEY: STRONG_KEY,
+  // RFC 8032 §7.1 TEST 1 seed, base64: a well-formed key, never a real one.
+  AUDIT_SIGNING_KEY: Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex').toString('base64'),
+  S3_BUCKET: 'aureus-evidence',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -58,6 +61,11 @@ describe('loadConfig', () => {
     ['short encryption key', { ENCRYPTION_KEY: Buffer.alloc(16, 7).toString('base64') }, 'ENCRYPTION_KEY: must be 32 bytes'],
     ['zero encryption key', { ENCRYPTION_KEY: '0'.repeat(64) }, 'ENCRYPTION_KEY: has too little variety'],
     ['DATABASE_ECHO on', { DATABASE_ECHO: 'true' }, 'DATABASE_ECHO: must be false in production'],
+    ['memory fallback for rate limits', { RATE_LIMIT_REDIS_FAILURE: 'fallback' }, 'RATE_LIMIT_REDIS_FAILURE: fallback would let each instance'],
+    ['missing audit signing key', { AUDIT_SIGNING_KEY: '' }, 'AUDIT_SIGNING_KEY: required in production'],
+    ['unreadable audit signing key', { AUDIT_SIGNING_KEY: 'bm90IGEga2V5' }, 'AUDIT_SIGNING_KEY: not an Ed25519 private key'],
+    ['missing evidence bucket', { S3_BUCKET: '' }, 'S3_BUCKET: required in production'],
+    ['half the S3 credentials', { S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' }, 'S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: give both or neither'],
     ['wildcard CORS', { CORS_ORIGINS: '*' }, 'wildcards are not allowed'],
     ['wildcard subdomain CORS', { CORS_ORIGINS: 'https://*.example.com' }, 'wildcards are not allowed'],
     ['protocol-relative CORS', { CORS_ORIGINS: '//app.example.com' }, 'protocol-relative'],
@@ -79,8 +87,18 @@ describe('loadConfig', () => {
       'REDIS_URL: required in production (shared rate limits, revocation, job queue)',
       'JWT_SECRET_KEY: required in production',
       'ENCRYPTION_KEY: required in production',
+      'AUDIT_SIGNING_KEY: required in production (a generated key would sign checkpoints no auditor can trust)',
+      'S3_BUCKET: required in production (evidence packs go to a write-once bucket, not a local folder)',
       'DATABASE_ECHO: must be false in production (SQL would reach the logs)',
     ]);
+  });
+
+  it('shapes the audit and evidence-bucket settings', () => {
+    const config = configFrom({ S3_BUCKET: 'evidence', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' });
+    expect(config.audit).toEqual({ signingKey: undefined, checkpointIntervalMs: 5000, retentionDays: 2557 });
+    expect(config.s3).toEqual({ endpoint: 'http://127.0.0.1:9000', bucket: 'evidence', region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'id', secretAccessKey: 'secret' } });
+    expect(configFrom({}).s3).toBeUndefined();
+    expect(problemsOf({ S3_ENDPOINT: 'http://127.0.0.1:9000' })).toEqual(['S3_ENDPOINT: set S3_BUCKET too, or leave both unset']);
   });
 
   it('checks CORS origins in development too', () => {

@@ -73,7 +73,7 @@ export function createApiKeyService(deps: { db: Db; audit: AuditService; broadca
       deps.usage.record(key.id);
       return {
         kind: 'api_key', userId: key.createdBy, organizationId: key.organizationId, role: key.role, team: key.ownerTeam,
-        tier: key.tier ?? key.organizationTier, email: key.ownerEmail, apiKeyId: key.id, sessionId: null, tokenId: null, tokenExpiresAt: null,
+        tier: key.tier ?? key.organizationTier, organizationTier: key.organizationTier, email: key.ownerEmail, apiKeyId: key.id, sessionId: null, tokenId: null, tokenExpiresAt: null,
       };
     },
 

@@ -4,15 +4,15 @@ import type { App } from '../../http/server.js';
 import type { Broadcast } from '../../platform/broadcast.js';
 import type { Db } from '../../platform/db/index.js';
 import type { AuditService } from '../audit/index.js';
-import { LoginLimiter } from './login-limiter.js';
 import { Revocations } from './revocations.js';
 import { identityRoutes } from './routes.js';
 import { resolveJwtSecret } from './secrets.js';
-import { createSessions } from './sessions.js';
+import { type LoginThrottle, createSessions } from './sessions.js';
 import { TokenKeyRing } from './tokens.js';
 import { createUsers } from './users.js';
 
 export type { Principal } from './principal.js';
+export type { LoginThrottle } from './sessions.js';
 export type { Role, Tier, Permission, PiiLevel, Scope } from './rbac.js';
 export { ROLES, TIERS, PERMISSIONS, PII_LEVEL, can, scopeOf, roleAtMost, tierAtMost, renderAccessMatrix } from './rbac.js';
 export type { User } from './repo.js';
@@ -27,6 +27,7 @@ export interface IdentityDeps {
   broadcast: Broadcast;
   config: Config;
   logger: Logger;
+  throttle: LoginThrottle;
 }
 
 export async function createIdentityModule(deps: IdentityDeps) {
@@ -35,7 +36,7 @@ export async function createIdentityModule(deps: IdentityDeps) {
   await revocations.load(deps.db);
   const pruner = setInterval(() => revocations.prune(), 60_000);
   pruner.unref();
-  const sessions = createSessions({ ...deps, keys, revocations, limiter: new LoginLimiter() });
+  const sessions = createSessions({ ...deps, keys, revocations });
   const users = createUsers(deps);
   return {
     sessions,

@@ -8,7 +8,9 @@ export interface Principal {
   organizationId: string;
   role: Role;
   team: string | null;
+  /** The tier limits count against: the API key's own when it has one, else the organization's. */
   tier: Tier;
+  organizationTier: Tier;
   email: string;
   apiKeyId: string | null;
   /** Access-token session (refresh family) for users; null for API keys. */

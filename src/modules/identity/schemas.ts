@@ -13,7 +13,8 @@ void _tiers;
 const Email = Type.String({ format: 'email', maxLength: 254 });
 // Length is checked by the password policy, with a clear message; the schema only bounds the input.
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
-const Team = Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 ._-]+$' }), Type.Null()]);
+// Null first: with type coercion on, ajv would turn null into "" when trying the string branch.
+const Team = Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 ._-]+$' })]);
 
 export const UserView = Type.Object({
   id: Type.String({ format: 'uuid' }),

@@ -11,7 +11,11 @@ import { type User, findUserByEmail, findUserById, touchLogin } from './repo.js'
 import type { Revocations } from './revocations.js';
 import { insertRefreshToken, insertRevokedToken, lockRefreshToken, markRefreshUsed, revokeFamily } from './sessions-repo.js';
 import { ACCESS_TOKEN_TTL_S, REFRESH_TOKEN_TTL_S, type TokenKeyRing, hashToken, invalidToken, newRefreshToken } from './tokens.js';
-import type { LoginLimiter } from './login-limiter.js';
+/** Sign-in attempts are throttled per account and per client address (the traffic capability). */
+export interface LoginThrottle {
+  /** Throws RATE_LIMIT_EXCEEDED when this account or address has tried too often. */
+  attempt(email: string, ip: string): Promise<void>;
+}
 
 export interface SessionTokens {
   accessToken: string;
@@ -27,7 +31,7 @@ export interface SessionDeps {
   keys: TokenKeyRing;
   revocations: Revocations;
   broadcast: Broadcast;
-  limiter: LoginLimiter;
+  throttle: LoginThrottle;
   logger: Logger;
 }
 
@@ -36,7 +40,7 @@ const REFRESH_REFUSED = () => new AppError('AUTHENTICATION_FAILED', 'The refresh
 
 export function userPrincipal(user: User, claims: { sid: string; jti: string; exp: number }): Principal {
   return {
-    kind: 'user', userId: user.id, organizationId: user.organizationId, role: user.role, team: user.team, tier: user.tier,
+    kind: 'user', userId: user.id, organizationId: user.organizationId, role: user.role, team: user.team, tier: user.tier, organizationTier: user.tier,
     email: user.email, apiKeyId: null, sessionId: claims.sid, tokenId: claims.jti, tokenExpiresAt: claims.exp,
   };
 }
@@ -66,8 +70,7 @@ export function createSessions(deps: SessionDeps) {
     return { accessToken: access.token, refreshToken, expiresIn: ACCESS_TOKEN_TTL_S, refreshExpiresAt, user };
   }
 
-  async function failLogin(email: string, ip: string, reason: string, user?: User): Promise<never> {
-    deps.limiter.fail(email, ip);
+  async function failLogin(reason: string, email: string, user?: User): Promise<never> {
     await deps.db.transaction(async (tx) => {
       await deps.audit.record(tx, { type: 'auth.login', outcome: 'denied', organizationId: user?.organizationId ?? null, userId: user?.id ?? null, details: { reason } });
       await deps.audit.recordSecurityEvent(tx, {
@@ -81,14 +84,12 @@ export function createSessions(deps: SessionDeps) {
   return {
     /** Same answer and same argon2 work whether the email is unknown, the password wrong or the user disabled. */
     async login(email: string, password: string): Promise<SessionTokens> {
-      const ip = currentContext()?.ip ?? 'unknown';
-      deps.limiter.check(email, ip);
+      await deps.throttle.attempt(email, currentContext()?.ip ?? 'unknown');
       const user = await findUserByEmail(deps.db, email);
       const valid = await verifyPassword(user?.passwordHash ?? (await dummyHash), password);
-      if (!user || !user.passwordHash) return failLogin(email, ip, 'unknown_account');
-      if (!valid) return failLogin(email, ip, 'wrong_password', user);
-      if (!user.isActive) return failLogin(email, ip, 'disabled', user);
-      deps.limiter.succeed(email);
+      if (!user || !user.passwordHash) return failLogin('unknown_account', email);
+      if (!valid) return failLogin('wrong_password', email, user);
+      if (!user.isActive) return failLogin('disabled', email, user);
       return deps.db.transaction(async (tx) => {
         const tokens = await issue(user, randomUUID(), new Date(Date.now() + REFRESH_TOKEN_TTL_S * 1000), tx);
         await touchLogin(tx, user.id);

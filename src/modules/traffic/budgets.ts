@@ -1,0 +1,141 @@
+import type { Db, Executor } from '../../platform/db/index.js';
+import { AppError } from '../../platform/errors.js';
+import type { AuditService } from '../audit/index.js';
+import type { Principal } from '../identity/index.js';
+
+/** Usage is kept per calendar month (UTC); a new month starts at zero. */
+export function period(at = new Date()): string {
+  return at.toISOString().slice(0, 7);
+}
+
+export function nextPeriodStart(at = new Date()): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
+}
+
+export interface Spend {
+  tokens: number;
+  costMicros: number;
+}
+
+interface Subject {
+  organizationId: string;
+  userId: string | null;
+}
+
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+async function usageRow(db: Executor, s: Subject, p: string) {
+  await db.query(
+    `INSERT INTO llm_usage (organization_id, user_id, period) VALUES ($1, $2, $3)
+     ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid), period) DO NOTHING`,
+    [s.organizationId, s.userId, p],
+  );
+  const { rows } = await db.query<{ tokens: number; cost_micros: number; reserved_tokens: number; reserved_cost_micros: number }>(
+    `SELECT tokens, cost_micros, reserved_tokens, reserved_cost_micros FROM llm_usage
+     WHERE organization_id = $1 AND COALESCE(user_id, '${NO_USER}'::uuid) = COALESCE($2::uuid, '${NO_USER}'::uuid) AND period = $3 FOR UPDATE`,
+    [s.organizationId, s.userId, p],
+  );
+  const r = rows[0] as { tokens: number; cost_micros: number; reserved_tokens: number; reserved_cost_micros: number };
+  return { tokens: Number(r.tokens) + Number(r.reserved_tokens), costMicros: Number(r.cost_micros) + Number(r.reserved_cost_micros) };
+}
+
+async function budgetOf(db: Executor, s: Subject): Promise<{ tokens: number | null; costMicros: number | null }> {
+  const { rows } = await db.query<{ monthly_tokens: number | null; monthly_cost_micros: number | null }>(
+    `SELECT monthly_tokens, monthly_cost_micros FROM llm_budgets
+     WHERE organization_id = $1 AND COALESCE(user_id, '${NO_USER}'::uuid) = COALESCE($2::uuid, '${NO_USER}'::uuid)`,
+    [s.organizationId, s.userId],
+  );
+  const r = rows[0];
+  return { tokens: r?.monthly_tokens == null ? null : Number(r.monthly_tokens), costMicros: r?.monthly_cost_micros == null ? null : Number(r.monthly_cost_micros) };
+}
+
+async function addUsage(db: Executor, s: Subject, p: string, used: Spend, reserved: Spend): Promise<void> {
+  await db.query(
+    `UPDATE llm_usage SET tokens = tokens + $4, cost_micros = cost_micros + $5, reserved_tokens = reserved_tokens + $6,
+       reserved_cost_micros = reserved_cost_micros + $7, updated_at = now()
+     WHERE organization_id = $1 AND COALESCE(user_id, '${NO_USER}'::uuid) = COALESCE($2::uuid, '${NO_USER}'::uuid) AND period = $3`,
+    [s.organizationId, s.userId, p, used.tokens, used.costMicros, reserved.tokens, reserved.costMicros],
+  );
+}
+
+/**
+ * Monthly LLM budgets per organization and per user (seed 002 `reset_monthly_budgets`). A call
+ * reserves its estimate before it goes to the model — refused with QUOTA_EXCEEDED when either
+ * budget would be exceeded — and settles the actual spend afterwards.
+ */
+export function createBudgets(deps: { db: Db; audit: AuditService }) {
+  const subjects = (p: Principal): Subject[] => [{ organizationId: p.organizationId, userId: null }, { organizationId: p.organizationId, userId: p.userId }];
+
+  return {
+    async reserve(principal: Principal, estimate: Spend): Promise<{ period: string; estimate: Spend }> {
+      const p = period();
+      return deps.db.transaction(async (tx) => {
+        for (const s of subjects(principal)) {
+          const [spent, budget] = [await usageRow(tx, s, p), await budgetOf(tx, s)];
+          const over =
+            (budget.tokens !== null && spent.tokens + estimate.tokens > budget.tokens) ||
+            (budget.costMicros !== null && spent.costMicros + estimate.costMicros > budget.costMicros);
+          if (over) {
+            throw new AppError('QUOTA_EXCEEDED', `The ${s.userId ? 'user' : 'organization'}'s monthly LLM budget would be exceeded.`, {
+              details: { budget: s.userId ? 'user' : 'organization', resets_at: nextPeriodStart().toISOString(), spent_tokens: spent.tokens, budget_tokens: budget.tokens },
+              retryAfterSeconds: Math.ceil((nextPeriodStart().getTime() - Date.now()) / 1000),
+            });
+          }
+        }
+        for (const s of subjects(principal)) await addUsage(tx, s, p, { tokens: 0, costMicros: 0 }, estimate);
+        return { period: p, estimate };
+      });
+    },
+
+    /** Replaces the reservation with what was actually spent (also when the call failed: spend 0). */
+    async settle(principal: Principal, reservation: { period: string; estimate: Spend }, actual: Spend): Promise<void> {
+      const release = { tokens: -reservation.estimate.tokens, costMicros: -reservation.estimate.costMicros };
+      await deps.db.transaction(async (tx) => {
+        for (const s of subjects(principal)) await addUsage(tx, s, reservation.period, actual, release);
+      });
+    },
+
+    async usage(organizationId: string, p = period()) {
+      const { rows } = await deps.db.query<{ user_id: string | null; tokens: number; cost_micros: number }>(
+        'SELECT user_id, tokens, cost_micros FROM llm_usage WHERE organization_id = $1 AND period = $2 ORDER BY user_id NULLS FIRST',
+        [organizationId, p],
+      );
+      return rows.map((r) => ({ userId: r.user_id, tokens: Number(r.tokens), costMicros: Number(r.cost_micros) }));
+    },
+
+    async setBudget(actor: Principal, userId: string | null, budget: { tokens: number | null; costMicros: number | null }): Promise<void> {
+      await deps.db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO llm_budgets (organization_id, user_id, monthly_tokens, monthly_cost_micros) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid))
+           DO UPDATE SET monthly_tokens = EXCLUDED.monthly_tokens, monthly_cost_micros = EXCLUDED.monthly_cost_micros, updated_at = now()`,
+          [actor.organizationId, userId, budget.tokens, budget.costMicros],
+        );
+        await deps.audit.record(tx, {
+          type: 'budget.changed', organizationId: actor.organizationId, userId: actor.userId, resourceType: userId ? 'user' : 'organization',
+          resourceId: userId ?? actor.organizationId, details: { monthly_tokens: budget.tokens, monthly_cost_micros: budget.costMicros },
+        });
+      });
+    },
+
+    /**
+     * The monthly reset job: opens the new month's usage rows at zero for every subject with a
+     * budget and drops reservations left open by crashed calls in earlier months. Idempotent.
+     */
+    async resetMonthly(at = new Date()): Promise<number> {
+      const p = period(at);
+      return deps.db.transaction(async (tx) => {
+        const { rowCount } = await tx.query(
+          `INSERT INTO llm_usage (organization_id, user_id, period) SELECT organization_id, user_id, $1 FROM llm_budgets
+           ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid), period) DO NOTHING`,
+          [p],
+        );
+        await tx.query('UPDATE llm_usage SET reserved_tokens = 0, reserved_cost_micros = 0 WHERE period < $1 AND (reserved_tokens <> 0 OR reserved_cost_micros <> 0)', [p]);
+        await deps.audit.record(tx, { type: 'budget.monthly_reset', resourceType: 'budget', resourceId: p, details: { period: p, opened: rowCount } });
+        return rowCount;
+      });
+    },
+  };
+}
+
+export type Budgets = ReturnType<typeof createBudgets>;
