@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { buildApp } from '../../src/app.js';
 import { configFrom } from '../../src/config/index.js';
 
-const config = configFrom({ ENVIRONMENT: 'development', PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'aureus-bench-')), LOG_SKIP_PATHS: '' });
+// Limits far above the load: the check still runs (in memory), nothing is refused.
+const config = configFrom({ ENVIRONMENT: 'development', PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'aureus-bench-')), LOG_SKIP_PATHS: '', RATE_LIMIT_PER_MINUTE: '1000000' });
 const aureus = await buildApp(config);
 aureus.server.get('/bench/ping', { config: { auth: 'public' } }, async () => ({ pong: true }));
 const url = await aureus.listen();
