@@ -42,7 +42,7 @@ export interface Aureus {
   metrics: Metrics;
   broadcast: Broadcast;
   modules: {
-    audit: ReturnType<typeof createAuditModule>;
+    audit: Awaited<ReturnType<typeof createAuditModule>>;
     admin: ReturnType<typeof createAdminModule>;
     health: ReturnType<typeof createHealthModule>;
     identity: Awaited<ReturnType<typeof createIdentityModule>>;
@@ -103,7 +103,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     const broadcast = redis ? createRedisBroadcast(redis, logging.child('broadcast')) : createLocalBroadcast();
     owned.unshift(() => broadcast.close());
 
-    const audit = createAuditModule();
+    const audit = await createAuditModule({ db, config, logger: logging.child('audit'), queue });
     const admin = createAdminModule({ db, audit: audit.service, logging, logger: logging.child('admin'), broadcast, killSwitch: config.killSwitch });
     const traffic = await createTrafficModule({ db, redis, audit: audit.service, broadcast, metrics, queue, config, logger: logging.child('traffic') });
     const identity = await createIdentityModule({ db, audit: audit.service, broadcast, config, logger: logging.child('identity'), throttle: traffic.loginThrottle });
@@ -125,6 +125,8 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
       startedAt: Date.now(),
     });
     registerPlatformGauges(metrics, { db, queue, breakers, killSwitchOn, ...(redis ? { redis } : {}) });
+    audit.registerMetrics(metrics);
+    health.service.addCheck('audit', audit.healthCheck);
     health.service.addCheck('rate_limiter', async () =>
       !redis ? { message: 'in-process memory (no Redis configured)', configured: false }
       : traffic.limiter.state() === 'redis' ? { message: 'shared through Redis' }
@@ -145,6 +147,9 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     apiKeys.routes(server);
     admin.routes(server);
     traffic.routes(server);
+    audit.routes(server);
+    // Last, so a failed start-up leaves no sealer running.
+    await audit.start();
 
     let closed = false;
     return {
@@ -162,6 +167,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
         identity.close();
         traffic.close();
         await apiKeys.close();
+        await audit.close();
         await queue.close(config.shutdownTimeoutMs / 2);
         for (const close of owned) await close();
         logging.flush();

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './cli/admin.js';
+import { registerAuditCommands } from './cli/audit.js';
 import { registerGuardCommand } from './cli/guard.js';
 import { VERSION } from './version.js';
 
@@ -16,6 +17,7 @@ program
   .description('Apply pending database migrations')
   .action(async () => (await import('./cli/migrate.js')).runMigrate());
 registerAdminCommands(program);
+registerAuditCommands(program);
 registerGuardCommand(program);
 
 await program.parseAsync(process.argv);

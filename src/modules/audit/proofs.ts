@@ -116,6 +116,11 @@ export async function consistencyProof(source: LeafHashSource, oldSize: number, 
   return hashSpans(source, consistencySpans(oldSize, newSize), options.chunk ?? DEFAULT_CHUNK);
 }
 
+/** MTH of the perfect subtree at (level, index), from a stored node or from its leaves. */
+export async function subtreeHash(source: LeafHashSource, level: number, index: number, options: ProofOptions = {}): Promise<Buffer> {
+  return nodeHash(source, level, index, options.chunk ?? DEFAULT_CHUNK);
+}
+
 /** A LeafHashSource over an array, for tests and for tools that already hold every leaf. */
 export function arraySource(leafHashes: readonly Buffer[]): LeafHashSource {
   return { getLeafHashes: async (start, end) => leafHashes.slice(start, end) };

@@ -39,6 +39,11 @@ export function createPostgresDb(options: PostgresOptions): Db {
   const lastUsed = new WeakMap<pg.PoolClient, number>();
   // An idle client that dies (server restart, network) is dropped by the pool; log, don't crash.
   pool.on('error', (err) => options.logger.warn({ err_message: err.message }, 'db.idle_client_error'));
+  // A client held by a long session (the audit sealer keeps one for its advisory lock) is not idle,
+  // so the pool's listener above does not cover it: without one of its own, a dropped connection
+  // would be an uncaught 'error' event and end the process. The session's next query then fails
+  // and the broken client is destroyed on release.
+  pool.on('connect', (client) => client.on('error', (err) => options.logger.warn({ err_message: err.message }, 'db.client_error')));
 
   async function checkout(): Promise<pg.PoolClient> {
     for (let attempt = 0; ; attempt++) {
