@@ -26,8 +26,9 @@ export default defineConfig({
     reporters: ['default', './test/harness/summary-reporter.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: the behaviour suites start embedded databases and real processes on 2 cores.
+    testTimeout: 90_000,
+    hookTimeout: 180_000,
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

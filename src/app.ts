@@ -6,8 +6,11 @@ import { installRateLimit } from './http/rate-limit.js';
 import { createAdminModule } from './modules/admin/index.js';
 import { createApiKeysModule } from './modules/api-keys/index.js';
 import { createAuditModule } from './modules/audit/index.js';
+import { createDatasetsModule } from './modules/datasets/index.js';
+import { createGuard } from './modules/guard/index.js';
 import { createHealthModule } from './modules/health/index.js';
 import { createIdentityModule } from './modules/identity/index.js';
+import { createQueryModule } from './modules/query/index.js';
 import { createTrafficModule } from './modules/traffic/index.js';
 import { type Broadcast, createLocalBroadcast, createRedisBroadcast } from './platform/broadcast.js';
 import { type Cache, createMemoryCache, createRedisCache } from './platform/cache.js';
@@ -26,6 +29,8 @@ export interface Overrides {
   /** `null`: run without Redis even if REDIS_URL is set. */
   redis?: RedisManager | null;
   queue?: JobQueue;
+  /** Shared with another app in the same process (tests of two instances on the embedded store). */
+  broadcast?: Broadcast;
   /** Where the generated first-admin password is printed once (default: stdout). */
   announce?: (text: string) => void;
 }
@@ -48,6 +53,8 @@ export interface Aureus {
     identity: Awaited<ReturnType<typeof createIdentityModule>>;
     apiKeys: ReturnType<typeof createApiKeysModule>;
     traffic: Awaited<ReturnType<typeof createTrafficModule>>;
+    datasets: Awaited<ReturnType<typeof createDatasetsModule>>;
+    query: ReturnType<typeof createQueryModule>;
   };
   listen(): Promise<string>;
   startWorker(): Promise<void>;
@@ -100,8 +107,8 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     const breakers = new BreakerRegistry();
     const metrics = createMetrics({ defaultMetrics: true });
 
-    const broadcast = redis ? createRedisBroadcast(redis, logging.child('broadcast')) : createLocalBroadcast();
-    owned.unshift(() => broadcast.close());
+    const broadcast = overrides.broadcast ?? (redis ? createRedisBroadcast(redis, logging.child('broadcast')) : createLocalBroadcast());
+    if (!overrides.broadcast) owned.unshift(() => broadcast.close());
 
     const audit = await createAuditModule({ db, config, logger: logging.child('audit'), queue });
     const admin = createAdminModule({ db, audit: audit.service, logging, logger: logging.child('admin'), broadcast, killSwitch: config.killSwitch });
@@ -117,6 +124,10 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     }
     const killSwitchOn = admin.service.killSwitch.isOn;
     await admin.service.killSwitch.start();
+    const guard = await createGuard({ maxSqlBytes: config.guard.maxSqlBytes });
+    const datasets = await createDatasetsModule({ db, audit: audit.service, guard, breakers, broadcast, config, logger: logging.child('datasets') });
+    owned.unshift(() => datasets.close());
+    const query = createQueryModule({ db, audit: audit.service, guard, datasets, queue, cache, broadcast, metrics, killSwitch: admin.service.killSwitch, config, logger: logging.child('query') });
     const health = createHealthModule({
       db, redis, queue, breakers, killSwitchOn, metrics,
       metricsToken: config.http.metricsToken,
@@ -147,6 +158,8 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     apiKeys.routes(server);
     admin.routes(server);
     traffic.routes(server);
+    datasets.routes(server);
+    query.routes(server);
     audit.routes(server);
     // Last, so a failed start-up leaves no sealer running.
     await audit.start();
@@ -154,11 +167,15 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     let closed = false;
     return {
       server, config, logging, db, redis, cache, queue, breakers, metrics, broadcast,
-      modules: { audit, admin, health, identity, apiKeys, traffic },
+      modules: { audit, admin, health, identity, apiKeys, traffic, datasets, query },
       async listen() {
         return server.listen({ host: config.http.host, port: config.http.port });
       },
-      startWorker: () => queue.startWorker(),
+      async startWorker() {
+        await queue.startWorker();
+        await datasets.start({ warmDemo: config.environment !== 'test' });
+        await query.startWorker();
+      },
       async close() {
         if (closed) return;
         closed = true;
@@ -169,6 +186,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
         await apiKeys.close();
         await audit.close();
         await queue.close(config.shutdownTimeoutMs / 2);
+        await query.close();
         for (const close of owned) await close();
         logging.flush();
       },

@@ -42,6 +42,8 @@ export interface Config {
   killSwitch: { forced: boolean; pollMs: number };
   queue: { concurrency: number };
   guard: { maxSqlBytes: number };
+  query: { timeoutMs: number; maxRows: number; maxResultBytes: number; resultTtlDays: number };
+  datasets: { allowedHosts: string[]; poolSize: number; demo: boolean };
   audit: { signingKey: string | undefined; checkpointIntervalMs: number; retentionDays: number };
   /** Evidence bucket; undefined when S3_BUCKET is unset (the local write-once folder is used). */
   s3: S3Config | undefined;
@@ -121,6 +123,8 @@ function shape(v: RawVars): Config {
     killSwitch: { forced: v.KILL_SWITCH, pollMs: v.KILL_SWITCH_POLL_MS },
     queue: { concurrency: v.QUEUE_CONCURRENCY },
     guard: { maxSqlBytes: v.MAX_SQL_BYTES },
+    query: { timeoutMs: v.QUERY_TIMEOUT_MS, maxRows: v.QUERY_MAX_ROWS, maxResultBytes: v.QUERY_MAX_RESULT_BYTES, resultTtlDays: v.RESULT_TTL_DAYS },
+    datasets: { allowedHosts: v.DATASET_ALLOWED_HOSTS, poolSize: v.DATASET_POOL_SIZE, demo: v.DEMO_DATASET ?? v.ENVIRONMENT !== 'production' },
     audit: { signingKey: v.AUDIT_SIGNING_KEY, checkpointIntervalMs: v.AUDIT_CHECKPOINT_INTERVAL_MS, retentionDays: v.AUDIT_RETENTION_DAYS },
     s3: v.S3_BUCKET
       ? {

@@ -274,6 +274,33 @@ export const VARS = {
   },
 
   MAX_SQL_BYTES: { group: 'Query', doc: 'Largest SQL text the guard will parse; larger is refused.', schema: int(64, 10 * 1024 * 1024), default: '102400' },
+  QUERY_TIMEOUT_MS: {
+    group: 'Query',
+    doc: 'Statement timeout of a dataset query: the default for new datasets and the ceiling for every dataset.',
+    schema: int(100, 3_600_000),
+    default: '30000',
+  },
+  QUERY_MAX_ROWS: { group: 'Query', doc: 'Ceiling on the rows one query returns (a dataset\'s max_rows, default 1000, cannot exceed it).', schema: int(1, 1_000_000), default: '10000' },
+  QUERY_MAX_RESULT_BYTES: {
+    group: 'Query',
+    doc: 'Largest result one query may return; the rest is cut off and the result marked truncated.',
+    schema: int(1024, 1024 * 1024 * 1024),
+    default: '10485760',
+  },
+  RESULT_TTL_DAYS: { group: 'Query', doc: 'Days a stored (encrypted) query result is kept before the cleanup job deletes it.', schema: int(1, 3650), default: '90' },
+
+  DATASET_ALLOWED_HOSTS: {
+    group: 'Datasets',
+    doc: 'Comma-separated hosts, IP addresses or CIDRs dataset connections may reach (`.example.com` matches subdomains). Empty: any host except link-local metadata addresses.',
+    schema: list,
+    default: '',
+  },
+  DATASET_POOL_SIZE: { group: 'Datasets', doc: 'Connections per dataset per process.', schema: int(1, 100), default: '5' },
+  DEMO_DATASET: {
+    group: 'Datasets',
+    doc: 'Register the generated loan-portfolio demo dataset (its own PGlite under DATA_DIR/demo). Unset: on outside production.',
+    schema: bool.optional(),
+  },
 } satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARS;

@@ -7,6 +7,8 @@ export type BroadcastMessage =
   | { type: 'user_tokens_cut'; userId: string; cutoffMs: number }
   | { type: 'api_key_revoked'; keyId: string }
   | { type: 'log_level'; level: string }
+  | { type: 'dataset_changed'; datasetId: string }
+  | { type: 'query_cancel'; queryId: string }
   | { type: 'limits_changed' };
 
 /**

@@ -56,14 +56,15 @@ describe('login', () => {
     };
     const unknown: number[] = [];
     const known: number[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 6; i++) {
       unknown.push(await time(`ghost${i}@test.aureus`));
       known.push(await time(ADMIN.email));
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const ratio = median(unknown) / median(known);
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
+    // Both sides run one argon2id verification; a missing one would make the ratio ~0.01.
+    expect(ratio).toBeGreaterThan(0.3);
+    expect(ratio).toBeLessThan(3.5);
   });
 
   it('validates the body', async () => {
