@@ -16,22 +16,17 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-/** A fresh, migrated metadata store for one test file: a PGlite snapshot or a clone of the template. */
-export async function createTestDb(): Promise<TestDb> {
-  if (BACKEND === 'embedded') {
-    const snapshot = new Blob([readFileSync(inject('pgliteSnapshot'))]);
-    const db = await createPgliteDb({ loadDataDir: snapshot, echo: false, logger: silent });
-    return { db, url: undefined, close: () => db.close() };
-  }
+/** A new database on the test server (a clone of `template` when given), dropped on close. */
+async function postgresDatabase(template: string, poolSize: number): Promise<TestDb> {
   const base = TEST_DATABASE_URL as string;
   const name = `aureus_test_f${randomBytes(6).toString('hex')}`;
   assertTestDatabase(name);
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  await admin.query(`CREATE DATABASE ${name} ${template}`);
   await admin.end();
   const url = databaseUrl(base, name);
-  const db = createPostgresDb({ url, poolSize: 5, statementTimeoutMs: 30_000, echo: false, logger: silent });
+  const db = createPostgresDb({ url, poolSize, statementTimeoutMs: 30_000, echo: false, logger: silent });
   return {
     db,
     url,
@@ -45,31 +40,23 @@ export async function createTestDb(): Promise<TestDb> {
   };
 }
 
+/** A fresh, migrated metadata store for one test file: a PGlite snapshot or a clone of the template. */
+export async function createTestDb(): Promise<TestDb> {
+  if (BACKEND === 'embedded') {
+    const snapshot = new Blob([readFileSync(inject('pgliteSnapshot'))]);
+    const db = await createPgliteDb({ loadDataDir: snapshot, echo: false, logger: silent });
+    return { db, url: undefined, close: () => db.close() };
+  }
+  return postgresDatabase(`TEMPLATE ${TEMPLATE_DB}`, 5);
+}
+
 /** An empty database (no migrations) on this backend, for migration tests. */
 export async function createEmptyDb(): Promise<TestDb> {
   if (BACKEND === 'embedded') {
     const db = await createPgliteDb({ echo: false, logger: silent });
     return { db, url: undefined, close: () => db.close() };
   }
-  const base = TEST_DATABASE_URL as string;
-  const name = `aureus_test_f${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = databaseUrl(base, name);
-  const db = createPostgresDb({ url, poolSize: 3, statementTimeoutMs: 30_000, echo: false, logger: silent });
-  return {
-    db,
-    url,
-    async close() {
-      await db.close();
-      const drop = new pg.Client({ connectionString: base });
-      await drop.connect();
-      await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await drop.end();
-    },
-  };
+  return postgresDatabase('', 3);
 }
 
 /** A second pool on the same database (services), or the same store (embedded: one process owns it). */
