@@ -69,6 +69,11 @@ describe('rule table', () => {
     expect(order).toEqual(['instruction_override', 'role_play', 'prompt_exfiltration', 'data_exfiltration', 'embedded_sql']);
   });
 
+  it('is documented rule by rule in docs/security/prompt-injection.md', () => {
+    const doc = readFileSync(new URL('../../../docs/security/prompt-injection.md', import.meta.url), 'utf8');
+    for (const rule of SCREEN_RULES) expect(doc, rule.id).toContain(`\`${rule.id}\``);
+  });
+
   describe.each(Object.entries(RULE_CASES))('%s', (id, examples) => {
     it.each(examples)('fires on %j', (text) => {
       const r = screen(text);
