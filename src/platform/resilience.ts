@@ -73,9 +73,12 @@ class ProbationBreaker implements IBreaker {
 }
 
 export function createBreaker(name: string, options: BreakerOptions): Breaker {
-  const inner = options.volume
-    ? new CountBreaker({ threshold: options.failureThreshold / options.volume, size: options.volume, minimumNumberOfCalls: options.volume })
-    : new ConsecutiveBreaker(options.failureThreshold);
+  // Every one of the last `volume` calls failing is `volume` consecutive failures (CountBreaker's
+  // rate must stay below 1).
+  const inner =
+    options.volume && options.failureThreshold < options.volume
+      ? new CountBreaker({ threshold: options.failureThreshold / options.volume, size: options.volume, minimumNumberOfCalls: options.volume })
+      : new ConsecutiveBreaker(options.volume ?? options.failureThreshold);
   const breaker = new ProbationBreaker(inner);
   const policy: CircuitBreakerPolicy = circuitBreaker(handleAll, { halfOpenAfter: options.recoveryTimeoutMs, breaker });
   const counts = { failures: 0, successes: 0, rejections: 0 };
