@@ -44,9 +44,28 @@ export interface Config {
   guard: { maxSqlBytes: number };
   query: { timeoutMs: number; maxRows: number; maxResultBytes: number; resultTtlDays: number };
   datasets: { allowedHosts: string[]; poolSize: number; demo: boolean };
+  /** Undefined when LLM_MODEL is unset: natural-language questions are off. */
+  llm: LlmConfig | undefined;
   audit: { signingKey: string | undefined; checkpointIntervalMs: number; retentionDays: number };
   /** Evidence bucket; undefined when S3_BUCKET is unset (the local write-once folder is used). */
   s3: S3Config | undefined;
+}
+
+export interface LlmConfig {
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  model: string;
+  /** USD per million tokens, by model. */
+  prices: Record<string, { input: number; output: number }>;
+  timeoutMs: number;
+  maxRetries: number;
+  retryAfterMaxMs: number;
+  maxRepairs: number;
+  maxOutputTokens: number;
+  maxQuestionChars: number;
+  promptExamples: number;
+  responseFormat: 'json_schema' | 'json_object' | 'text';
+  breaker: { minCalls: number; failures: number; recoveryMs: number };
 }
 
 export interface S3Config {
@@ -125,6 +144,23 @@ function shape(v: RawVars): Config {
     guard: { maxSqlBytes: v.MAX_SQL_BYTES },
     query: { timeoutMs: v.QUERY_TIMEOUT_MS, maxRows: v.QUERY_MAX_ROWS, maxResultBytes: v.QUERY_MAX_RESULT_BYTES, resultTtlDays: v.RESULT_TTL_DAYS },
     datasets: { allowedHosts: v.DATASET_ALLOWED_HOSTS, poolSize: v.DATASET_POOL_SIZE, demo: v.DEMO_DATASET ?? v.ENVIRONMENT !== 'production' },
+    llm: v.LLM_MODEL
+      ? {
+          baseUrl: v.OPENAI_BASE_URL,
+          apiKey: v.OPENAI_API_KEY,
+          model: v.LLM_MODEL,
+          prices: v.LLM_PRICES,
+          timeoutMs: v.LLM_TIMEOUT_MS,
+          maxRetries: v.LLM_MAX_RETRIES,
+          retryAfterMaxMs: v.LLM_RETRY_AFTER_MAX_MS,
+          maxRepairs: v.LLM_MAX_REPAIRS,
+          maxOutputTokens: v.LLM_MAX_OUTPUT_TOKENS,
+          maxQuestionChars: v.LLM_MAX_QUESTION_CHARS,
+          promptExamples: v.LLM_PROMPT_EXAMPLES,
+          responseFormat: v.LLM_RESPONSE_FORMAT,
+          breaker: { minCalls: v.LLM_BREAKER_MIN_CALLS, failures: v.LLM_BREAKER_FAILURES, recoveryMs: v.LLM_BREAKER_RECOVERY_MS },
+        }
+      : undefined,
     audit: { signingKey: v.AUDIT_SIGNING_KEY, checkpointIntervalMs: v.AUDIT_CHECKPOINT_INTERVAL_MS, retentionDays: v.AUDIT_RETENTION_DAYS },
     s3: v.S3_BUCKET
       ? {

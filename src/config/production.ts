@@ -87,6 +87,10 @@ export function productionProblems(v: RawVars): string[] {
   if (v.AUDIT_SIGNING_KEY !== undefined && !readableEd25519Key(v.AUDIT_SIGNING_KEY)) {
     problems.push('AUDIT_SIGNING_KEY: not an Ed25519 private key (PKCS#8 PEM, base64 DER or base64 32-byte seed)');
   }
+  if (v.LLM_MODEL !== undefined && v.OPENAI_BASE_URL === undefined && v.OPENAI_API_KEY === undefined) {
+    problems.push('LLM_MODEL: set OPENAI_BASE_URL (a local or private endpoint) or OPENAI_API_KEY (api.openai.com), or unset LLM_MODEL');
+  }
+  if (v.LLM_BREAKER_FAILURES > v.LLM_BREAKER_MIN_CALLS) problems.push('LLM_BREAKER_FAILURES: cannot exceed LLM_BREAKER_MIN_CALLS (the window it counts in)');
   if (v.ENVIRONMENT !== 'production') return problems;
 
   if (!v.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded PGlite store is for development)');

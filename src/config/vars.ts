@@ -289,6 +289,55 @@ export const VARS = {
   },
   RESULT_TTL_DAYS: { group: 'Query', doc: 'Days a stored (encrypted) query result is kept before the cleanup job deletes it.', schema: int(1, 3650), default: '90' },
 
+  OPENAI_BASE_URL: {
+    group: 'LLM',
+    doc: 'OpenAI-compatible endpoint (Azure OpenAI, vLLM, Ollama, llama.cpp server: their `/v1` URL). Unset: api.openai.com.',
+    schema: z.url().optional(),
+  },
+  OPENAI_API_KEY: { group: 'LLM', doc: 'API key sent as a bearer token to the LLM endpoint (local servers often need none).', schema: optionalText, secret: true },
+  LLM_MODEL: {
+    group: 'LLM',
+    doc: 'Model that writes SQL from questions. Unset: no LLM; /v1/query/ask answers 503 and health shows llm as not configured.',
+    schema: optionalText,
+  },
+  LLM_PRICES: {
+    group: 'LLM',
+    doc: 'Prices per model in USD per million tokens, as JSON: `{"gpt-4o-mini":{"input":0.15,"output":0.6}}`. Cost budgets charge by these; a model not listed costs 0 (tokens are still charged).',
+    schema: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string().min(1), z.object({ input: z.number().min(0).max(1_000_000), output: z.number().min(0).max(1_000_000) }).strict())),
+    default: '{}',
+  },
+  LLM_TIMEOUT_MS: { group: 'LLM', doc: 'Deadline of one call to the model; a call that takes longer is abandoned (and may be retried).', schema: int(100, 600_000), default: '30000' },
+  LLM_MAX_RETRIES: { group: 'LLM', doc: 'Retries of a call that failed retryably (429, 5xx, network, timeout), with exponential backoff and jitter.', schema: int(0, 10), default: '2' },
+  LLM_RETRY_AFTER_MAX_MS: {
+    group: 'LLM',
+    doc: 'Longest `Retry-After` from the model that is waited out; a longer one fails the call at once with its delay.',
+    schema: int(0, 600_000),
+    default: '20000',
+  },
+  LLM_MAX_REPAIRS: { group: 'LLM', doc: 'Times the model may repair SQL the guard refused, given the violations, before the question fails.', schema: int(0, 10), default: '2' },
+  LLM_MAX_OUTPUT_TOKENS: { group: 'LLM', doc: 'Most tokens the model may answer with per call (also the estimate budgets reserve).', schema: int(64, 100_000), default: '1024' },
+  LLM_MAX_QUESTION_CHARS: { group: 'LLM', doc: 'Longest question accepted, in characters.', schema: int(16, 100_000), default: '2000' },
+  LLM_PROMPT_EXAMPLES: { group: 'LLM', doc: 'Verified question → SQL examples of the dataset put in each prompt (the most similar first).', schema: int(0, 50), default: '5' },
+  LLM_RESPONSE_FORMAT: {
+    group: 'LLM',
+    doc: 'How structured output is asked for: json_schema (OpenAI, vLLM, llama.cpp), json_object, or text (the answer is still parsed as JSON).',
+    schema: z.enum(['json_schema', 'json_object', 'text']),
+    default: 'json_schema',
+  },
+  LLM_BREAKER_MIN_CALLS: { group: 'LLM', doc: 'Calls the LLM circuit breaker must see before it may open (its window).', schema: int(1, 1000), default: '10' },
+  LLM_BREAKER_FAILURES: { group: 'LLM', doc: 'Failed calls within the last LLM_BREAKER_MIN_CALLS that open the circuit.', schema: int(1, 1000), default: '5' },
+  LLM_BREAKER_RECOVERY_MS: { group: 'LLM', doc: 'How long the open circuit fails fast before one probe call is let through.', schema: int(100, 3_600_000), default: '30000' },
+
   DATASET_ALLOWED_HOSTS: {
     group: 'Datasets',
     doc: 'Comma-separated hosts, IP addresses or CIDRs dataset connections may reach (`.example.com` matches subdomains). Empty: any host except link-local metadata addresses.',
