@@ -10,6 +10,7 @@ import { createDatasetsModule } from './modules/datasets/index.js';
 import { createGuard } from './modules/guard/index.js';
 import { createHealthModule } from './modules/health/index.js';
 import { createIdentityModule } from './modules/identity/index.js';
+import { createLlmModule } from './modules/llm/index.js';
 import { createQueryModule } from './modules/query/index.js';
 import { createTrafficModule } from './modules/traffic/index.js';
 import { type Broadcast, createLocalBroadcast, createRedisBroadcast } from './platform/broadcast.js';
@@ -55,6 +56,7 @@ export interface Aureus {
     traffic: Awaited<ReturnType<typeof createTrafficModule>>;
     datasets: Awaited<ReturnType<typeof createDatasetsModule>>;
     query: ReturnType<typeof createQueryModule>;
+    llm: ReturnType<typeof createLlmModule>;
   };
   listen(): Promise<string>;
   startWorker(): Promise<void>;
@@ -127,7 +129,10 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     const guard = await createGuard({ maxSqlBytes: config.guard.maxSqlBytes });
     const datasets = await createDatasetsModule({ db, audit: audit.service, guard, breakers, broadcast, config, logger: logging.child('datasets') });
     owned.unshift(() => datasets.close());
-    const query = createQueryModule({ db, audit: audit.service, guard, datasets, queue, cache, broadcast, metrics, killSwitch: admin.service.killSwitch, config, logger: logging.child('query') });
+    const llm = createLlmModule({ config: config.llm, db, guard, audit: audit.service, budgets: traffic.budgets, breakers, metrics, logger: logging.child('llm') });
+    const query = createQueryModule({
+      db, audit: audit.service, guard, datasets, queue, cache, broadcast, metrics, killSwitch: admin.service.killSwitch, config, logger: logging.child('query'), asker: llm.asker,
+    });
     const health = createHealthModule({
       db, redis, queue, breakers, killSwitchOn, metrics,
       metricsToken: config.http.metricsToken,
@@ -138,6 +143,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     registerPlatformGauges(metrics, { db, queue, breakers, killSwitchOn, ...(redis ? { redis } : {}) });
     audit.registerMetrics(metrics);
     health.service.addCheck('audit', audit.healthCheck);
+    health.service.addCheck('llm', llm.healthCheck);
     health.service.addCheck('rate_limiter', async () =>
       !redis ? { message: 'in-process memory (no Redis configured)', configured: false }
       : traffic.limiter.state() === 'redis' ? { message: 'shared through Redis' }
@@ -160,6 +166,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     traffic.routes(server);
     datasets.routes(server);
     query.routes(server);
+    llm.routes(server, query.service, datasets.service);
     audit.routes(server);
     // Last, so a failed start-up leaves no sealer running.
     await audit.start();
@@ -167,7 +174,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
     let closed = false;
     return {
       server, config, logging, db, redis, cache, queue, breakers, metrics, broadcast,
-      modules: { audit, admin, health, identity, apiKeys, traffic, datasets, query },
+      modules: { audit, admin, health, identity, apiKeys, traffic, datasets, query, llm },
       async listen() {
         return server.listen({ host: config.http.host, port: config.http.port });
       },

@@ -5,6 +5,7 @@ import { type HealthDeps, createHealthService } from './service.js';
 
 export type { HealthService } from './service.js';
 export type { HealthReport, Component } from './schemas.js';
+export type { CheckResult } from './checks.js';
 
 export function createHealthModule(deps: HealthDeps & { metrics: Metrics; metricsToken: string | undefined }) {
   const service = createHealthService(deps);

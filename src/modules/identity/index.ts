@@ -16,7 +16,7 @@ export type { LoginThrottle } from './sessions.js';
 export type { Role, Tier, Permission, PiiLevel, Scope } from './rbac.js';
 export { ROLES, TIERS, PERMISSIONS, PII_LEVEL, can, scopeOf, roleAtMost, tierAtMost, renderAccessMatrix } from './rbac.js';
 export type { User } from './repo.js';
-export { findUserById } from './repo.js';
+export { findUserByEmail, findUserById } from './repo.js';
 export { principalOf } from './routes.js';
 export { TokenKeyRing } from './tokens.js';
 export { generatePassword } from './users.js';

@@ -6,7 +6,8 @@ import type { QueryRecord } from './types.js';
  * A query's evidence pack (seed 002 §4.2, DESIGN.md §8), less what the audit module adds itself
  * (who, when, request id, signature): the question, the SQL that ran, the guard's verdict, the
  * policies applied, the masking plan, the dataset, and what came back — its row count and the
- * result's SHA-256, never its rows. Written for executed and refused queries, with their event.
+ * result's SHA-256, never its rows. For a question also the model, each statement it wrote with its
+ * verdict, and the tokens spent. Written for executed and refused queries, with their event.
  */
 export function queryEvidence(q: QueryRecord, outcome: Outcome, event: EvidenceInput['event']): EvidenceInput {
   const plan = outcome.plan;
@@ -20,6 +21,8 @@ export function queryEvidence(q: QueryRecord, outcome: Outcome, event: EvidenceI
       source: q.source,
       question: q.question,
       sql: q.sql,
+      // A question's model, every statement it wrote with the guard's verdict, and the tokens.
+      ...(q.source === 'ask' ? { llm: q.llm, injection: outcome.injection ?? null } : {}),
       sanitized_sql: verdict?.sanitized_sql || null,
       dataset_id: q.datasetId,
       policy_version: q.policyVersion,
@@ -44,7 +47,7 @@ export function queryEvidence(q: QueryRecord, outcome: Outcome, event: EvidenceI
       finished_at: q.finishedAt?.toISOString() ?? null,
     },
     validation: {
-      prompt_injection_check: q.source === 'ask' ? 'passed' : 'not_applicable',
+      prompt_injection_check: q.source !== 'ask' ? 'not_applicable' : q.errorCode === 'PROMPT_INJECTION_DETECTED' ? 'failed' : 'passed',
       sql_safety_check: passed(Boolean(verdict?.is_valid)),
       policy_compliance: passed((plan?.violations.length ?? 1) === 0),
     },

@@ -25,9 +25,11 @@ export interface Outcome {
   cached: boolean;
   executionTimeMs: number | null;
   plan: Plan | undefined;
+  /** Why a question was taken for an injection attempt (the screen's category and rules, or a leaked canary). */
+  injection?: { category: string; signals: string[] };
 }
 
-const failed = (code: string, message: string, plan?: Plan): Outcome => ({
+export const failed = (code: string, message: string, plan?: Plan): Outcome => ({
   status: 'error', errorCode: code, errorMessage: message, data: null, truncated: null, cached: false, executionTimeMs: null, plan,
 });
 
@@ -64,7 +66,7 @@ export function createExecutor(deps: ExecuteDeps) {
     );
   }
 
-  async function execute(q: QueryRecord, d: Dataset, signal: AbortSignal): Promise<Outcome> {
+  async function execute(q: QueryRecord & { sql: string }, d: Dataset, signal: AbortSignal): Promise<Outcome> {
     const plan = planQuery(deps.guard, d, q.sql, { userId: q.userId, role: q.role, claims: q.claims });
     if (plan.violations.length > 0) return failed('SQL_VALIDATION_FAILED', refusalMessage(plan), plan);
     const key = deps.results.cacheKey({ datasetId: d.id, policyVersion: d.version, sql: plan.sql, params: plan.params, role: q.role });

@@ -15,12 +15,15 @@ import { createExecutor } from './execute.js';
 import { CLEANUP_CRON, CLEANUP_JOB, cleanup, registerQueryJobs } from './jobs.js';
 import { createResultStore } from './results.js';
 import { queryRoutes } from './routes.js';
-import { createQueryService } from './service.js';
+import { type Asker, createQueryService } from './service.js';
 import { createQueryStore } from './store.js';
 
-export type { QueryService, Finished } from './service.js';
-export type { QueryRecord, QueryStatus, ResultData, ResultColumn } from './types.js';
+export type { QueryService, Finished, Asker, Screening, Generated } from './service.js';
+export type { QueryRecord, QueryStatus, ResultData, ResultColumn, LlmTrace, LlmAttempt } from './types.js';
 export { EXECUTE_JOB } from './service.js';
+export { refusalMessage } from './execute.js';
+export { preferredWait, queryResponse } from './routes.js';
+export { Accepted, QueryView, PreferHeaders } from './schemas.js';
 export { CLEANUP_JOB } from './jobs.js';
 export { PII_PREDICATES_ALLOWED, planQuery, type Plan } from './plan.js';
 export { maskValue, maskFor, REDACTED } from './masking.js';
@@ -37,6 +40,8 @@ export interface QueryModuleDeps {
   killSwitch: Pick<KillSwitch, 'isOn' | 'onChange'>;
   config: Pick<Config, 'query' | 'cache' | 'guard'>;
   logger: Logger;
+  /** Question → SQL; absent when no language model is configured. */
+  asker?: Asker | undefined;
 }
 
 /** DESIGN.md §5: the query path — admit, guard, policy, execute, mask, store, audit — as jobs. */
@@ -54,7 +59,7 @@ export function createQueryModule(deps: QueryModuleDeps) {
   const total = new Counter({ name: 'aureus_queries_total', help: 'Finished queries by status and error code.', labelNames: ['status', 'code', 'cached'], registers: [deps.metrics.registry] });
   const service = createQueryService({
     guard: deps.guard, datasets: deps.datasets.service, executor, store, results, queue: deps.queue, broadcast: deps.broadcast,
-    killSwitchOn: deps.killSwitch.isOn, maxSqlBytes: deps.config.guard.maxSqlBytes, logger: deps.logger,
+    killSwitchOn: deps.killSwitch.isOn, asker: deps.asker, maxSqlBytes: deps.config.guard.maxSqlBytes, logger: deps.logger,
     observe(outcome) {
       total.inc({ status: outcome.status, code: outcome.errorCode ?? '', cached: String(outcome.cached) });
       if (outcome.executionTimeMs !== null && !outcome.cached) duration.observe({ status: outcome.status }, outcome.executionTimeMs / 1000);

@@ -4,7 +4,7 @@ import type { QueryRecord } from './types.js';
 const COLUMNS = [
   'id', 'organization_id', 'user_id', 'api_key_id', 'dataset_id', 'role', 'claims', 'source', 'question', 'sql', 'fingerprint', 'status', 'error_code',
   'error_message', 'columns', 'row_count', 'truncated', 'cached', 'result_sha256', 'execution_time_ms', 'policy_version', 'request_id', 'created_at',
-  'started_at', 'finished_at',
+  'started_at', 'finished_at', 'llm',
 ].join(', ');
 
 function row(q: QueryRecord) {
@@ -13,7 +13,7 @@ function row(q: QueryRecord) {
     source: q.source, question: q.question, sql: q.sql, fingerprint: q.fingerprint, status: q.status, error_code: q.errorCode, error_message: q.errorMessage,
     columns: q.columns, row_count: q.rowCount, truncated: q.truncated, cached: q.cached, result_sha256: q.resultSha256, execution_time_ms: q.executionTimeMs,
     policy_version: q.policyVersion, request_id: q.requestId, created_at: q.createdAt.toISOString(), started_at: q.startedAt?.toISOString() ?? null,
-    finished_at: q.finishedAt?.toISOString() ?? null,
+    finished_at: q.finishedAt?.toISOString() ?? null, llm: q.llm,
   };
 }
 
@@ -32,7 +32,7 @@ export async function finishQueries(db: Executor, finals: { record: QueryRecord;
   const { rows } = await db.query<{ id: string }>(
     `WITH finished AS (
        INSERT INTO queries (${COLUMNS}) SELECT ${COLUMNS} FROM json_populate_recordset(NULL::queries, $1::json)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, sql = EXCLUDED.sql, llm = EXCLUDED.llm, error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
          fingerprint = EXCLUDED.fingerprint, columns = EXCLUDED.columns, row_count = EXCLUDED.row_count, truncated = EXCLUDED.truncated,
          cached = EXCLUDED.cached, result_sha256 = EXCLUDED.result_sha256, execution_time_ms = EXCLUDED.execution_time_ms,
          policy_version = EXCLUDED.policy_version, started_at = COALESCE(queries.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at

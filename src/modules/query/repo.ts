@@ -1,9 +1,9 @@
 import type { Executor } from '../../platform/db/index.js';
 import type { Role } from '../identity/index.js';
-import type { Claims, QueryRecord, QueryStatus, ResultColumn } from './types.js';
+import type { Claims, LlmTrace, QueryRecord, QueryStatus, ResultColumn } from './types.js';
 
 const COLUMNS = `id, organization_id, user_id, api_key_id, dataset_id, role, claims, source, question, sql, fingerprint, status, error_code,
-  error_message, columns, row_count, truncated, cached, result_sha256, execution_time_ms, policy_version, request_id, created_at, started_at, finished_at`;
+  error_message, columns, row_count, truncated, cached, result_sha256, execution_time_ms, policy_version, request_id, created_at, started_at, finished_at, llm`;
 
 function toRecord(r: Record<string, unknown>): QueryRecord {
   return {
@@ -16,7 +16,8 @@ function toRecord(r: Record<string, unknown>): QueryRecord {
     claims: r.claims as Claims,
     source: r.source as 'sql' | 'ask',
     question: r.question as string | null,
-    sql: r.sql as string,
+    sql: r.sql as string | null,
+    llm: r.llm as LlmTrace | null,
     fingerprint: r.fingerprint as string | null,
     status: r.status as QueryStatus,
     errorCode: r.error_code as string | null,

@@ -1,9 +1,11 @@
+import type { FastifyReply } from 'fastify';
 import type { App } from '../../http/server.js';
 import { PageQuery, decodeCursor, encodeCursor } from '../../http/pagination.js';
 import { AppError } from '../../platform/errors.js';
 import { principalOf } from '../identity/index.js';
 import { Accepted, History, PreferHeaders, QueryParams, QueryView, SqlBody, ValidationView, acceptedView, queryView, summaryView, validationView } from './schemas.js';
-import type { QueryService } from './service.js';
+import type { Finished, QueryService } from './service.js';
+import { FINAL_STATUSES } from './types.js';
 
 const MAX_WAIT_S = 60;
 const execute = { auth: 'either', permission: 'query.execute', rateLimit: 'query' } as const;
@@ -25,6 +27,13 @@ export function preferredWait(header: string | undefined): number {
   return seconds;
 }
 
+/** A submitted query's answer: 200 with the query once final (waited for), else 202 with where to poll. */
+export function queryResponse(reply: FastifyReply, done: Finished, wait: number) {
+  if (wait > 0) reply.header('preference-applied', `wait=${wait}`);
+  if (FINAL_STATUSES.includes(done.record.status)) return reply.status(200).send(queryView(done));
+  return reply.status(202).header('location', `/v1/query/${done.record.id}`).send(acceptedView(done.record));
+}
+
 export function queryRoutes(app: App, service: QueryService) {
   app.post(
     '/v1/query/sql',
@@ -35,9 +44,7 @@ export function queryRoutes(app: App, service: QueryService) {
     async (request, reply) => {
       const wait = preferredWait(request.headers.prefer);
       const done = await service.submitSql(principalOf(request), { sql: request.body.sql, datasetId: request.body.dataset_id }, wait * 1000);
-      if (wait > 0) reply.header('preference-applied', `wait=${wait}`);
-      if (['success', 'error', 'cancelled'].includes(done.record.status)) return reply.status(200).send(queryView(done));
-      return reply.status(202).header('location', `/v1/query/${done.record.id}`).send(acceptedView(done.record));
+      return queryResponse(reply, done, wait);
     },
   );
 

@@ -27,7 +27,7 @@ const summary = {
   user_id: Type.String({ format: 'uuid' }),
   source: Type.String(),
   question: Nullable(Type.String()),
-  sql: Type.String(),
+  sql: Nullable(Type.String({ description: 'The statement run (for a question: the model\'s, once written)' })),
   fingerprint: Nullable(Type.String()),
   row_count: Nullable(Type.Integer()),
   truncated: Nullable(Type.Boolean()),
@@ -40,9 +40,30 @@ const summary = {
   finished_at: Nullable(Type.String()),
 };
 export const QuerySummary = Type.Object(summary);
+const LlmView = Type.Object({
+  model: Type.String(),
+  explanation: Nullable(Type.String()),
+  attempts: Type.Array(
+    Type.Object({
+      sql: Nullable(Type.String()),
+      valid: Type.Boolean(),
+      violations: Type.Array(Type.String()),
+      problem: Nullable(Type.String()),
+      prompt_tokens: Type.Integer(),
+      completion_tokens: Type.Integer(),
+      ms: Type.Integer(),
+    }),
+  ),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  cost_micros: Type.Integer({ description: 'Cost in millionths of a US dollar, at LLM_PRICES' }),
+  examples: Type.Integer({ description: 'Verified examples the prompt carried' }),
+});
+
 export const QueryView = Type.Object({
   ...summary,
   generated_sql: Nullable(Type.String()),
+  llm: Nullable(LlmView),
   message: Nullable(Type.String()),
   columns: Nullable(Type.Array(Type.Object({ name: Type.String(), type: Type.String(), masked: Type.Boolean(), masking: Masking }))),
   rows: Nullable(Type.Array(Type.Array(Type.Unknown()))),
@@ -102,6 +123,7 @@ export function queryView(f: Finished) {
   return {
     ...summaryView(q),
     generated_sql: q.source === 'ask' ? q.sql : null,
+    llm: q.llm,
     message: MESSAGES[q.status] ?? null,
     columns: q.status === 'success' ? (f.data?.columns ?? q.columns) : null,
     rows: f.data?.rows ?? null,

@@ -8,11 +8,11 @@ import type { JobQueue } from '../../platform/queue/index.js';
 import type { DatasetService, StoredDataset } from '../datasets/index.js';
 import type { Guard } from '../guard/index.js';
 import { type Principal, scopeOf } from '../identity/index.js';
-import { type Executor, type Outcome, type StopReason, refusalMessage, stopped } from './execute.js';
+import { type Executor, type Outcome, type StopReason, failed, refusalMessage, stopped } from './execute.js';
 import { type Plan, planQuery } from './plan.js';
 import type { ResultStore } from './results.js';
 import type { QueryStore } from './store.js';
-import { FINAL_STATUSES, type QueryRecord, type ResultData } from './types.js';
+import { FINAL_STATUSES, type LlmTrace, type QueryRecord, type ResultData } from './types.js';
 
 export const EXECUTE_JOB = 'query.execute';
 /** How often a caller waiting on a job another process runs re-reads its state. */
@@ -21,6 +21,28 @@ const POLL_MS = 200;
 const CANCEL_WAIT_MS = 5_000;
 /** How long a cancel for a query not (yet) running here is remembered. */
 const EARLY_CANCEL_MS = 60_000;
+
+/** What the screen found in a question before any model saw it. */
+export type Screening = { ok: true; question: string } | { ok: false; category: string; reason: string; signals: string[] };
+
+/** The model's SQL for a question, or why there is none; the trace either way. */
+export type Generated =
+  | { ok: true; sql: string; trace: LlmTrace }
+  | { ok: false; code: string; message: string; sql: string | null; trace: LlmTrace; plan?: Plan; injection?: { category: string; signals: string[] } };
+
+/**
+ * Question → SQL (the llm module, DESIGN.md §5 step 2). The query service calls it and owns
+ * everything after: the SQL it returns is planned, guarded and run like anyone's.
+ */
+export interface Asker {
+  /** Throws SERVICE_UNAVAILABLE while the model's circuit is open: fail fast, don't queue. */
+  available(): void;
+  /** Length and control characters throw VALIDATION_ERROR; an injection attempt is returned. */
+  screen(question: string): Screening;
+  /** Throws QUOTA_EXCEEDED when the question's first call would exceed the caller's or organization's budget. */
+  checkBudget(q: QueryRecord & { question: string }, d: StoredDataset): Promise<void>;
+  generate(q: QueryRecord & { question: string }, d: StoredDataset, signal: AbortSignal): Promise<Generated>;
+}
 
 export interface QueryServiceDeps {
   guard: Guard;
@@ -31,6 +53,8 @@ export interface QueryServiceDeps {
   queue: JobQueue;
   broadcast: Broadcast;
   killSwitchOn: () => boolean;
+  /** Absent when no model is configured: questions answer 503. */
+  asker: Asker | undefined;
   maxSqlBytes: number;
   logger: Logger;
   observe: (outcome: Outcome) => void;
@@ -58,20 +82,54 @@ export function createQueryService(deps: QueryServiceDeps) {
     early.set(m.queryId, now);
   });
 
-  function admit(actor: Principal, sql: string): void {
+  function admit(): void {
     if (deps.killSwitchOn()) throw new AppError('SERVICE_UNAVAILABLE', 'The kill switch is on: Aureus is not answering queries until an admin turns it off.', { retryAfterSeconds: 30 });
-    const bytes = Buffer.byteLength(sql, 'utf8');
-    if (bytes > deps.maxSqlBytes) throw new AppError('PAYLOAD_TOO_LARGE', `The SQL is ${bytes} bytes; the limit is ${deps.maxSqlBytes} (MAX_SQL_BYTES).`, { details: { limit_bytes: deps.maxSqlBytes } });
-    void actor;
   }
 
-  function newRecord(actor: Principal, d: StoredDataset, sql: string, plan: Plan): QueryRecord {
+  function admitSql(sql: string): void {
+    admit();
+    const bytes = Buffer.byteLength(sql, 'utf8');
+    if (bytes > deps.maxSqlBytes) throw new AppError('PAYLOAD_TOO_LARGE', `The SQL is ${bytes} bytes; the limit is ${deps.maxSqlBytes} (MAX_SQL_BYTES).`, { details: { limit_bytes: deps.maxSqlBytes } });
+  }
+
+  function asker(): Asker {
+    if (!deps.asker) {
+      throw new AppError('SERVICE_UNAVAILABLE', 'Natural-language questions are off: no language model is configured. Set LLM_MODEL and OPENAI_BASE_URL (or OPENAI_API_KEY); SQL queries work without one.', {
+        details: { configure: ['LLM_MODEL', 'OPENAI_BASE_URL', 'OPENAI_API_KEY'] },
+      });
+    }
+    return deps.asker;
+  }
+
+  function newRecord(actor: Principal, d: StoredDataset, query: { sql: string; fingerprint: string | null } | { question: string }): QueryRecord {
     return {
       id: newId(), organizationId: actor.organizationId, userId: actor.userId, apiKeyId: actor.apiKeyId, datasetId: d.id, role: actor.role,
-      claims: { team: actor.team, email: actor.email }, source: 'sql', question: null, sql, fingerprint: plan.verdict.fingerprint || null,
-      status: 'pending', errorCode: null, errorMessage: null, columns: null, rowCount: null, truncated: null, cached: false, resultSha256: null,
+      claims: { team: actor.team, email: actor.email },
+      ...('question' in query ? { source: 'ask', question: query.question, sql: null, fingerprint: null } : { source: 'sql', question: null, sql: query.sql, fingerprint: query.fingerprint }),
+      llm: null, status: 'pending', errorCode: null, errorMessage: null, columns: null, rowCount: null, truncated: null, cached: false, resultSha256: null,
       executionTimeMs: null, policyVersion: d.version, requestId: currentRequestId() ?? null, createdAt: new Date(), startedAt: null, finishedAt: null,
     };
+  }
+
+  /** A refusal decided before the query was queued: stored (with its evidence and events), then thrown. */
+  async function refuse(q: QueryRecord, outcome: Outcome, details: Record<string, unknown>): Promise<never> {
+    await deps.store.finish(q, outcome, true);
+    deps.observe(outcome);
+    throw new AppError(outcome.errorCode as 'SQL_VALIDATION_FAILED', outcome.errorMessage as string, { details: { query_id: q.id, ...details } });
+  }
+
+  /**
+   * A question's SQL, from the model; the record carries the trace from here on. Returns the
+   * record ready to execute, or the outcome that ends it.
+   */
+  async function generate(q: QueryRecord, d: StoredDataset, signal: AbortSignal): Promise<{ runnable: QueryRecord & { sql: string } } | { record: QueryRecord; outcome: Outcome }> {
+    if (q.sql !== null) return { runnable: q as QueryRecord & { sql: string } };
+    const g = await asker().generate(q as QueryRecord & { question: string }, d, signal);
+    const record = { ...q, sql: g.sql, llm: g.trace };
+    if (signal.aborted) return { record, outcome: stopped(signal.reason as StopReason) };
+    if (g.ok) return { runnable: { ...record, sql: g.sql } };
+    const outcome = failed(g.code, g.message, g.plan);
+    return { record, outcome: g.injection ? { ...outcome, injection: g.injection } : outcome };
   }
 
   /** Runs one query to its final state and stores it; the one path for queued and waited-for queries. */
@@ -83,11 +141,20 @@ export function createQueryService(deps: QueryServiceDeps) {
     try {
       const d = await deps.datasets.byId(q.datasetId);
       if (deps.killSwitchOn()) outcome = stopped('kill_switch');
-      else if (!d) outcome = { ...stopped('cancel'), status: 'error', errorCode: 'RESOURCE_NOT_FOUND', errorMessage: 'The dataset no longer exists.' };
-      else outcome = await deps.executor.execute({ ...q, startedAt: q.startedAt ?? new Date() }, d, controller.signal);
+      else if (!d) outcome = failed('RESOURCE_NOT_FOUND', 'The dataset no longer exists.');
+      else {
+        const next = await generate(q, d, controller.signal);
+        if ('outcome' in next) {
+          q = next.record;
+          outcome = next.outcome;
+        } else {
+          q = next.runnable;
+          outcome = await deps.executor.execute({ ...next.runnable, startedAt: q.startedAt ?? new Date() }, d, controller.signal);
+        }
+      }
     } catch (err) {
       deps.logger.error({ query_id: q.id, err_message: (err as Error).message }, 'query.execute_failed');
-      outcome = { ...stopped('cancel'), status: 'error', errorCode: 'INTERNAL_ERROR', errorMessage: 'An internal error occurred while running the query.' };
+      outcome = failed('INTERNAL_ERROR', 'An internal error occurred while running the query.');
     } finally {
       running.delete(q.id);
     }
@@ -134,41 +201,60 @@ export function createQueryService(deps: QueryServiceDeps) {
     }
   }
 
+  /** A job for the query: run here while the caller waits when this process works jobs, else queued. */
+  async function dispatch(q: QueryRecord, waitMs: number): Promise<Finished> {
+    if (waitMs > 0 && localWorker) {
+      // The caller waits and this process runs jobs: run here, no queue round trip; the row is
+      // written once, with the final state — or when the wait ends first, so the id resolves.
+      const handoff: { persisted?: Promise<void> } = {};
+      const started = { ...q, status: 'running' as const, startedAt: new Date() };
+      const execution = run(started, true, handoff);
+      // Observed here too: once the caller stops waiting, a failure has no one else to go to.
+      execution.catch((err: Error) => deps.logger.error({ query_id: q.id, err_message: err.message }, 'query.finish_failed'));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs)));
+      const first = await Promise.race([execution, timeout]);
+      clearTimeout(timer);
+      if (first !== 'timeout' && first) return first;
+      // Fails (duplicate id) only when the final write was already queued: then that one stands.
+      handoff.persisted = deps.store.submitted(started);
+      await handoff.persisted.catch(() => undefined);
+      return (await load(q.id)) ?? { record: started, data: null };
+    }
+    await deps.store.submitted(q);
+    await deps.queue.add(EXECUTE_JOB, { queryId: q.id }, { jobId: q.id });
+    if (waitMs > 0) await waitFor(q.id, waitMs);
+    return (await load(q.id)) ?? { record: q, data: null };
+  }
+
   return {
     /** POST /v1/query/sql: refused at once, or a job; waited for up to `waitMs` when asked. */
     async submitSql(actor: Principal, input: { sql: string; datasetId: string }, waitMs: number): Promise<Finished> {
-      admit(actor, input.sql);
+      admitSql(input.sql);
       const d = await deps.datasets.forCaller(actor, input.datasetId);
       const plan = planQuery(deps.guard, d, input.sql, { userId: actor.userId, role: actor.role, claims: { team: actor.team, email: actor.email } });
-      const q = newRecord(actor, d, input.sql, plan);
-      if (plan.violations.length > 0) {
-        const outcome: Outcome = { ...stopped('cancel', plan), status: 'error', errorCode: 'SQL_VALIDATION_FAILED', errorMessage: refusalMessage(plan) };
-        await deps.store.finish(q, outcome, true);
-        deps.observe(outcome);
-        throw new AppError('SQL_VALIDATION_FAILED', outcome.errorMessage as string, { details: { query_id: q.id, violations: plan.violations } });
+      const q = newRecord(actor, d, { sql: input.sql, fingerprint: plan.verdict.fingerprint || null });
+      if (plan.violations.length > 0) return refuse(q, failed('SQL_VALIDATION_FAILED', refusalMessage(plan), plan), { violations: plan.violations });
+      return dispatch(q, waitMs);
+    },
+
+    /**
+     * POST /v1/query/ask: screened, budget-checked and refused at once when it must be; otherwise a
+     * job like any query, whose first step asks the model for SQL.
+     */
+    async submitAsk(actor: Principal, input: { question: string; datasetId: string }, waitMs: number): Promise<Finished> {
+      admit();
+      const llm = asker();
+      llm.available();
+      const screened = llm.screen(input.question);
+      const d = await deps.datasets.forCaller(actor, input.datasetId);
+      const q = newRecord(actor, d, { question: screened.ok ? screened.question : input.question });
+      if (!screened.ok) {
+        const outcome: Outcome = { ...failed('PROMPT_INJECTION_DETECTED', `The question was refused: ${screened.reason}`), injection: { category: screened.category, signals: screened.signals } };
+        return refuse(q, outcome, { category: screened.category });
       }
-      if (waitMs > 0 && localWorker) {
-        // The caller waits and this process runs jobs: run here, no queue round trip; the row is
-        // written once, with the final state — or when the wait ends first, so the id resolves.
-        const handoff: { persisted?: Promise<void> } = {};
-        const started = { ...q, status: 'running' as const, startedAt: new Date() };
-        const execution = run(started, true, handoff);
-        // Observed here too: once the caller stops waiting, a failure has no one else to go to.
-        execution.catch((err: Error) => deps.logger.error({ query_id: q.id, err_message: err.message }, 'query.finish_failed'));
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), waitMs)));
-        const first = await Promise.race([execution, timeout]);
-        clearTimeout(timer);
-        if (first !== 'timeout' && first) return first;
-        // Fails (duplicate id) only when the final write was already queued: then that one stands.
-        handoff.persisted = deps.store.submitted(started);
-        await handoff.persisted.catch(() => undefined);
-        return (await load(q.id)) ?? { record: started, data: null };
-      }
-      await deps.store.submitted(q);
-      await deps.queue.add(EXECUTE_JOB, { queryId: q.id }, { jobId: q.id });
-      if (waitMs > 0) await waitFor(q.id, waitMs);
-      return (await load(q.id)) ?? { record: q, data: null };
+      await llm.checkBudget(q as QueryRecord & { question: string }, d);
+      return dispatch(q, waitMs);
     },
 
     async get(actor: Principal, id: string): Promise<Finished> {
@@ -197,7 +283,7 @@ export function createQueryService(deps: QueryServiceDeps) {
 
     /** POST /v1/query/validate: the plan this caller would get, without running anything. */
     async validate(actor: Principal, input: { sql: string; datasetId: string }) {
-      admit(actor, input.sql);
+      admitSql(input.sql);
       const d = await deps.datasets.forCaller(actor, input.datasetId);
       return { dataset: d, plan: planQuery(deps.guard, d, input.sql, { userId: actor.userId, role: actor.role, claims: { team: actor.team, email: actor.email } }) };
     },

@@ -40,6 +40,10 @@ export function createQueryStore(deps: { db: Db; audit: AuditService; results: R
           masked_columns: (q.columns ?? []).filter((c) => c.masked).map((c) => `${c.name}:${c.masking}`), row_filters: outcome.plan?.filteredTables ?? [],
         },
       }));
+    } else if (q.errorCode === 'PROMPT_INJECTION_DETECTED') {
+      const injection = outcome.injection ?? { category: 'unknown', signals: [] };
+      await deps.audit.evidence.create(tx, queryEvidence(q, outcome, { type: 'query.refused', outcome: 'denied', ...who(q), details: { ...base, reason: 'prompt_injection', category: injection.category } }));
+      await deps.audit.recordSecurityEvent(tx, { type: 'prompt_injection_detected', severity: 'high', organizationId: q.organizationId, userId: q.userId, detail: { query_id: q.id, dataset_id: q.datasetId, ...injection } });
     } else if (q.status === 'cancelled') {
       await deps.audit.record(tx, { type: 'query.cancelled', ...who(q), details: { ...base, reason: q.errorMessage } });
     } else if (refused) {

@@ -28,7 +28,10 @@ export interface QueryRecord {
   claims: Claims;
   source: 'sql' | 'ask';
   question: string | null;
-  sql: string;
+  /** The statement run: the caller's, or the model's once it wrote one (null until then). */
+  sql: string | null;
+  /** How the model answered a question (`source: 'ask'`); null for SQL queries. */
+  llm: LlmTrace | null;
   fingerprint: string | null;
   status: QueryStatus;
   errorCode: string | null;
@@ -50,4 +53,28 @@ export interface QueryRecord {
 export interface ResultData {
   columns: ResultColumn[];
   rows: unknown[][];
+}
+
+/** One model call of a question: what it wrote, what the guard said, what it cost. */
+export interface LlmAttempt {
+  /** The statement written; null when the answer was unusable or withheld. */
+  sql: string | null;
+  valid: boolean;
+  /** Guard and policy violation codes, or the reason the answer could not be used. */
+  violations: string[];
+  problem: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  ms: number;
+}
+
+/** Stored with an asked question and in its evidence pack. */
+export interface LlmTrace {
+  model: string;
+  explanation: string | null;
+  attempts: LlmAttempt[];
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_micros: number;
+  examples: number;
 }

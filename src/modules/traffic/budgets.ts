@@ -17,6 +17,9 @@ export interface Spend {
   costMicros: number;
 }
 
+/** Who is charged: the user, and with them their organization. */
+export type Spender = Pick<Principal, 'organizationId' | 'userId'>;
+
 interface Subject {
   organizationId: string;
   userId: string | null;
@@ -64,34 +67,47 @@ async function addUsage(db: Executor, s: Subject, p: string, used: Spend, reserv
  * budget would be exceeded — and settles the actual spend afterwards.
  */
 export function createBudgets(deps: { db: Db; audit: AuditService }) {
-  const subjects = (p: Principal): Subject[] => [{ organizationId: p.organizationId, userId: null }, { organizationId: p.organizationId, userId: p.userId }];
+  const subjects = (p: Spender): Subject[] => [{ organizationId: p.organizationId, userId: null }, { organizationId: p.organizationId, userId: p.userId }];
+
+  /** Throws QUOTA_EXCEEDED when `estimate` on top of what is spent (and reserved) passes either budget. */
+  async function refuseOver(tx: Executor, subject: Spender, p: string, estimate: Spend): Promise<void> {
+    for (const s of subjects(subject)) {
+      const [spent, budget] = [await usageRow(tx, s, p), await budgetOf(tx, s)];
+      const over =
+        (budget.tokens !== null && spent.tokens + estimate.tokens > budget.tokens) ||
+        (budget.costMicros !== null && spent.costMicros + estimate.costMicros > budget.costMicros);
+      if (over) {
+        throw new AppError('QUOTA_EXCEEDED', `The ${s.userId ? 'user' : 'organization'}'s monthly LLM budget would be exceeded.`, {
+          details: {
+            budget: s.userId ? 'user' : 'organization', resets_at: nextPeriodStart().toISOString(), spent_tokens: spent.tokens, budget_tokens: budget.tokens,
+            spent_cost_micros: spent.costMicros, budget_cost_micros: budget.costMicros,
+          },
+          retryAfterSeconds: Math.ceil((nextPeriodStart().getTime() - Date.now()) / 1000),
+        });
+      }
+    }
+  }
 
   return {
-    async reserve(principal: Principal, estimate: Spend): Promise<{ period: string; estimate: Spend }> {
+    /** Refuses at once, without reserving, what one call of `estimate` would already overrun. */
+    async check(subject: Spender, estimate: Spend): Promise<void> {
+      await deps.db.transaction((tx) => refuseOver(tx, subject, period(), estimate));
+    },
+
+    async reserve(subject: Spender, estimate: Spend): Promise<{ period: string; estimate: Spend }> {
       const p = period();
       return deps.db.transaction(async (tx) => {
-        for (const s of subjects(principal)) {
-          const [spent, budget] = [await usageRow(tx, s, p), await budgetOf(tx, s)];
-          const over =
-            (budget.tokens !== null && spent.tokens + estimate.tokens > budget.tokens) ||
-            (budget.costMicros !== null && spent.costMicros + estimate.costMicros > budget.costMicros);
-          if (over) {
-            throw new AppError('QUOTA_EXCEEDED', `The ${s.userId ? 'user' : 'organization'}'s monthly LLM budget would be exceeded.`, {
-              details: { budget: s.userId ? 'user' : 'organization', resets_at: nextPeriodStart().toISOString(), spent_tokens: spent.tokens, budget_tokens: budget.tokens },
-              retryAfterSeconds: Math.ceil((nextPeriodStart().getTime() - Date.now()) / 1000),
-            });
-          }
-        }
-        for (const s of subjects(principal)) await addUsage(tx, s, p, { tokens: 0, costMicros: 0 }, estimate);
+        await refuseOver(tx, subject, p, estimate);
+        for (const s of subjects(subject)) await addUsage(tx, s, p, { tokens: 0, costMicros: 0 }, estimate);
         return { period: p, estimate };
       });
     },
 
     /** Replaces the reservation with what was actually spent (also when the call failed: spend 0). */
-    async settle(principal: Principal, reservation: { period: string; estimate: Spend }, actual: Spend): Promise<void> {
+    async settle(subject: Spender, reservation: { period: string; estimate: Spend }, actual: Spend): Promise<void> {
       const release = { tokens: -reservation.estimate.tokens, costMicros: -reservation.estimate.costMicros };
       await deps.db.transaction(async (tx) => {
-        for (const s of subjects(principal)) await addUsage(tx, s, reservation.period, actual, release);
+        for (const s of subjects(subject)) await addUsage(tx, s, reservation.period, actual, release);
       });
     },
 
