@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './cli/admin.js';
 import { registerAuditCommands } from './cli/audit.js';
+import { registerEvalCommand } from './cli/eval.js';
 import { registerGuardCommand } from './cli/guard.js';
 import { VERSION } from './version.js';
 
@@ -19,5 +20,6 @@ program
 registerAdminCommands(program);
 registerAuditCommands(program);
 registerGuardCommand(program);
+registerEvalCommand(program);
 
 await program.parseAsync(process.argv);

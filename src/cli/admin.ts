@@ -1,28 +1,5 @@
 import type { Command } from 'commander';
-import pino from 'pino';
-import type { Aureus } from '../app.js';
-import { fail, loadConfigOrExit } from './shared.js';
-
-async function withApp<T>(fn: (app: Aureus) => Promise<T>): Promise<T> {
-  const { buildApp } = await import('../app.js');
-  const { DataDirLockedError, MigrationError } = await import('../platform/db/index.js');
-  const { createLogging } = await import('../platform/logger.js');
-  const config = loadConfigOrExit();
-  // Operator commands log only errors, to stderr; their answer is the one line on stdout.
-  const logging = createLogging({ level: 'error', format: config.log.format, environment: config.environment, destination: pino.destination(2) });
-  let app;
-  try {
-    app = await buildApp(config, { logging });
-  } catch (err) {
-    if (err instanceof DataDirLockedError || err instanceof MigrationError) fail(err.message);
-    throw err;
-  }
-  try {
-    return await fn(app);
-  } finally {
-    await app.close();
-  }
-}
+import { fail, withApp } from './shared.js';
 
 const ROLES = ['viewer', 'analyst', 'approver', 'admin'];
 
