@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const wanted = process.argv.slice(2);
-const all = readdirSync('bench').filter((f) => f.endsWith('.ts') && !['index.ts', 'lib.ts'].includes(f)).map((f) => f.replace(/\.ts$/, ''));
+const all = readdirSync('bench').filter((f) => f.endsWith('.ts') && !['index.ts', 'lib.ts', 'target.ts'].includes(f)).map((f) => f.replace(/\.ts$/, ''));
 const chosen = wanted.length > 0 ? all.filter((b) => wanted.includes(b)) : all;
 let failed = 0;
 for (const bench of chosen) {

@@ -3,69 +3,21 @@
 // the same statement with pg, on the same PostgreSQL target, in one run. Budget: the governed
 // point lookup keeps >= 50% of the bare route's throughput. The result cache is off (every request
 // runs on the target); a last line shows the cached path. Rounds alternate; each side keeps its best.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { resolve } from 'node:path';
-import pg from 'pg';
-import { DEMO_READER_ROLE, demoDataSql, demoSchemaSql, readerGrantsSql } from '../src/modules/datasets/index.js';
 import { type Figure, best, load, row, startServer } from './lib.js';
+import { createBenchTarget, startGoverned } from './target.js';
 
 const ROUNDS = 2;
-const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const suffix = randomBytes(4).toString('hex');
-const target = `aureus_bench_target_${suffix}`;
-const meta = `aureus_bench_meta_${suffix}`;
-const role = `aureus_bench_reader_${suffix}`;
-const at = (db: string, user?: string) => {
-  const url = new URL(base);
-  url.pathname = `/${db}`;
-  if (user) [url.username, url.password] = [user, 'bench-reader'];
-  return url.toString();
-};
-
-const admin = new pg.Client({ connectionString: base });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${target}`);
-await admin.query(`CREATE DATABASE ${meta}`);
-await admin.query(`CREATE DATABASE ${meta}_c`);
-await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'bench-reader'`);
-const owner = new pg.Client({ connectionString: at(target) });
-await owner.connect();
-for (const sql of [...demoSchemaSql(), ...demoDataSql(), ...readerGrantsSql(role, target), 'ANALYZE']) await owner.query(sql.replaceAll(DEMO_READER_ROLE, role));
-await owner.end();
-
+const db = await createBenchTarget(2);
 const statements = {
   'point lookup': 'SELECT id, customer_id, amount, status FROM loans WHERE id = 42',
   '100 rows': 'SELECT id, customer_id, amount, status, risk_grade FROM loans ORDER BY id LIMIT 100',
 };
-/** The governed server, with the dataset id and API key it prints once it is ready. */
-async function startGoverned(extra: Record<string, string>) {
-  const child = spawn(process.execPath, [resolve('bin/run-ts.js'), 'bench/servers/query-aureus.ts'], { env: { ...process.env, ...extra }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const ready = await new Promise<{ url: string; datasetId: string; key: string }>((res, rej) => {
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      const u = /LISTENING (\S+)/.exec(err);
-      const c = /CREDENTIALS (\{.*\})/.exec(err);
-      if (u && c) res({ url: u[1] as string, ...(JSON.parse(c[1] as string) as { datasetId: string; key: string }) });
-    });
-    child.once('exit', (code) => rej(new Error(`governed server exited ${code}: ${err}`)));
-  });
-  return {
-    ...ready,
-    async stop() {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
 
-const env = { BENCH_TARGET_URL: at(target, role), BENCH_POOL_SIZE: '10' };
+const env = { BENCH_TARGET_URL: db.readerUrl, BENCH_POOL_SIZE: '10' };
 const bare = await startServer('bench/servers/query-bare.ts', env);
-const common = { ...env, DATABASE_URL: at(meta), DATASET_POOL_SIZE: '10', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10' };
+const common = { ...env, DATABASE_URL: db.metaUrls[0] as string, DATASET_POOL_SIZE: '10', LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '10' };
 const governed = await startGoverned({ ...common, CACHE_ENABLED: 'false' });
-const cached = await startGoverned({ ...common, CACHE_ENABLED: 'true', DATABASE_URL: at(`${meta}_c`) });
+const cached = await startGoverned({ ...common, CACHE_ENABLED: 'true', DATABASE_URL: db.metaUrls[1] as string });
 try {
   const sides = [governed, cached];
   const post = (sql: string, side?: (typeof sides)[number]): { method: 'POST'; headers: Record<string, string>; body: string } =>
@@ -90,7 +42,5 @@ try {
   }
 } finally {
   await Promise.all([bare.stop(), governed.stop(), cached.stop()]);
-  for (const db of [target, meta, `${meta}_c`]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  await admin.query(`DROP ROLE IF EXISTS ${role}`);
-  await admin.end();
+  await db.drop();
 }
