@@ -175,4 +175,22 @@ describe('LLM budgets', () => {
     const { rows } = await (t as TestApp).aureus.db.query("SELECT count(*)::int AS n FROM audit_events WHERE event_type = 'budget.monthly_reset'");
     expect(rows[0]).toEqual({ n: 1 });
   });
+
+  it('lets concurrent reservations spend a budget exactly once, and records unbudgeted spend without reserving', async () => {
+    await appWith();
+    const admin = await loginAdmin(t as TestApp);
+    const [limited, free] = [await userWithRole(t as TestApp, 'analyst'), await userWithRole(t as TestApp, 'analyst')];
+    await inject({ method: 'PUT', url: '/v1/admin/budgets', headers: admin.auth, payload: { user_id: limited.userId, monthly_tokens: 1000, monthly_cost_micros: null } });
+    const { budgets } = (t as TestApp).aureus.modules.traffic;
+    const spender = { organizationId: limited.organizationId, userId: limited.userId };
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => budgets.reserve(spender, { tokens: 200, costMicros: 0 })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'QUOTA_EXCEEDED')).toBe(true);
+
+    const open = await budgets.reserve({ organizationId: free.organizationId, userId: free.userId }, { tokens: 500, costMicros: 10 });
+    expect(open.estimate).toEqual({ tokens: 0, costMicros: 0 });
+    await budgets.settle({ organizationId: free.organizationId, userId: free.userId }, open, { tokens: 70, costMicros: 3 });
+    const { rows } = await (t as TestApp).aureus.db.query<{ tokens: string; reserved_tokens: string }>('SELECT tokens, reserved_tokens FROM llm_usage WHERE user_id = $1', [free.userId]);
+    expect(rows.map((r) => [Number(r.tokens), Number(r.reserved_tokens)])).toEqual([[70, 0]]);
+  });
 });

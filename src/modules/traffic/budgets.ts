@@ -27,36 +27,51 @@ interface Subject {
 
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 
-async function usageRow(db: Executor, s: Subject, p: string) {
-  await db.query(
-    `INSERT INTO llm_usage (organization_id, user_id, period) VALUES ($1, $2, $3)
-     ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid), period) DO NOTHING`,
-    [s.organizationId, s.userId, p],
-  );
+/** What a subject spent and reserved this month; `lock` opens the month's row and locks it. */
+async function usageRow(db: Executor, s: Subject, p: string, lock: boolean) {
+  if (lock) {
+    await db.query(
+      `INSERT INTO llm_usage (organization_id, user_id, period) VALUES ($1, $2, $3)
+       ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid), period) DO NOTHING`,
+      [s.organizationId, s.userId, p],
+    );
+  }
   const { rows } = await db.query<{ tokens: number; cost_micros: number; reserved_tokens: number; reserved_cost_micros: number }>(
     `SELECT tokens, cost_micros, reserved_tokens, reserved_cost_micros FROM llm_usage
-     WHERE organization_id = $1 AND COALESCE(user_id, '${NO_USER}'::uuid) = COALESCE($2::uuid, '${NO_USER}'::uuid) AND period = $3 FOR UPDATE`,
+     WHERE organization_id = $1 AND COALESCE(user_id, '${NO_USER}'::uuid) = COALESCE($2::uuid, '${NO_USER}'::uuid) AND period = $3${lock ? ' FOR UPDATE' : ''}`,
     [s.organizationId, s.userId, p],
   );
-  const r = rows[0] as { tokens: number; cost_micros: number; reserved_tokens: number; reserved_cost_micros: number };
+  const r = rows[0] ?? { tokens: 0, cost_micros: 0, reserved_tokens: 0, reserved_cost_micros: 0 };
   return { tokens: Number(r.tokens) + Number(r.reserved_tokens), costMicros: Number(r.cost_micros) + Number(r.reserved_cost_micros) };
 }
 
-async function budgetOf(db: Executor, s: Subject): Promise<{ tokens: number | null; costMicros: number | null }> {
-  const { rows } = await db.query<{ monthly_tokens: number | null; monthly_cost_micros: number | null }>(
-    `SELECT monthly_tokens, monthly_cost_micros FROM llm_budgets
-     WHERE organization_id = $1 AND COALESCE(user_id, '${NO_USER}'::uuid) = COALESCE($2::uuid, '${NO_USER}'::uuid)`,
-    [s.organizationId, s.userId],
-  );
-  const r = rows[0];
-  return { tokens: r?.monthly_tokens == null ? null : Number(r.monthly_tokens), costMicros: r?.monthly_cost_micros == null ? null : Number(r.monthly_cost_micros) };
+interface Budget {
+  tokens: number | null;
+  costMicros: number | null;
 }
 
+const limited = (b: Budget) => b.tokens !== null || b.costMicros !== null;
+
+/** The organization's budget and the user's, in one read; a subject without a row has no limit. */
+async function budgetsOf(db: Executor, spender: Spender): Promise<{ organization: Budget; user: Budget }> {
+  const { rows } = await db.query<{ user_id: string | null; monthly_tokens: number | null; monthly_cost_micros: number | null }>(
+    'SELECT user_id, monthly_tokens, monthly_cost_micros FROM llm_budgets WHERE organization_id = $1 AND (user_id IS NULL OR user_id = $2)',
+    [spender.organizationId, spender.userId],
+  );
+  const of = (userId: string | null): Budget => {
+    const r = rows.find((x) => x.user_id === userId);
+    return { tokens: r?.monthly_tokens == null ? null : Number(r.monthly_tokens), costMicros: r?.monthly_cost_micros == null ? null : Number(r.monthly_cost_micros) };
+  };
+  return { organization: of(null), user: of(spender.userId) };
+}
+
+/** Adds spend and reservation changes to a subject's month, opening the month's row if needed. */
 async function addUsage(db: Executor, s: Subject, p: string, used: Spend, reserved: Spend): Promise<void> {
   await db.query(
-    `UPDATE llm_usage SET tokens = tokens + $4, cost_micros = cost_micros + $5, reserved_tokens = reserved_tokens + $6,
-       reserved_cost_micros = reserved_cost_micros + $7, updated_at = now()
-     WHERE organization_id = $1 AND COALESCE(user_id, '${NO_USER}'::uuid) = COALESCE($2::uuid, '${NO_USER}'::uuid) AND period = $3`,
+    `INSERT INTO llm_usage AS u (organization_id, user_id, period, tokens, cost_micros, reserved_tokens, reserved_cost_micros) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid), period) DO UPDATE SET tokens = u.tokens + EXCLUDED.tokens,
+       cost_micros = u.cost_micros + EXCLUDED.cost_micros, reserved_tokens = u.reserved_tokens + EXCLUDED.reserved_tokens,
+       reserved_cost_micros = u.reserved_cost_micros + EXCLUDED.reserved_cost_micros, updated_at = now()`,
     [s.organizationId, s.userId, p, used.tokens, used.costMicros, reserved.tokens, reserved.costMicros],
   );
 }
@@ -69,10 +84,18 @@ async function addUsage(db: Executor, s: Subject, p: string, used: Spend, reserv
 export function createBudgets(deps: { db: Db; audit: AuditService }) {
   const subjects = (p: Spender): Subject[] => [{ organizationId: p.organizationId, userId: null }, { organizationId: p.organizationId, userId: p.userId }];
 
-  /** Throws QUOTA_EXCEEDED when `estimate` on top of what is spent (and reserved) passes either budget. */
-  async function refuseOver(tx: Executor, subject: Spender, p: string, estimate: Spend): Promise<void> {
-    for (const s of subjects(subject)) {
-      const [spent, budget] = [await usageRow(tx, s, p), await budgetOf(tx, s)];
+  /**
+   * Throws QUOTA_EXCEEDED when `estimate` on top of what is spent (and reserved) passes a budget.
+   * Returns whether any budget applies: without one there is nothing to reserve against.
+   */
+  async function refuseOver(tx: Executor, spender: Spender, p: string, estimate: Spend, lock: boolean): Promise<boolean> {
+    const budgets = await budgetsOf(tx, spender);
+    const checks: [Subject, Budget][] = [
+      [{ organizationId: spender.organizationId, userId: null }, budgets.organization],
+      [{ organizationId: spender.organizationId, userId: spender.userId }, budgets.user],
+    ];
+    for (const [s, budget] of checks.filter(([, b]) => limited(b))) {
+      const spent = await usageRow(tx, s, p, lock);
       const over =
         (budget.tokens !== null && spent.tokens + estimate.tokens > budget.tokens) ||
         (budget.costMicros !== null && spent.costMicros + estimate.costMicros > budget.costMicros);
@@ -86,19 +109,24 @@ export function createBudgets(deps: { db: Db; audit: AuditService }) {
         });
       }
     }
+    return checks.some(([, b]) => limited(b));
   }
 
   return {
     /** Refuses at once, without reserving, what one call of `estimate` would already overrun. */
-    async check(subject: Spender, estimate: Spend): Promise<void> {
-      await deps.db.transaction((tx) => refuseOver(tx, subject, period(), estimate));
+    async check(spender: Spender, estimate: Spend): Promise<void> {
+      await refuseOver(deps.db, spender, period(), estimate, false);
     },
 
-    async reserve(subject: Spender, estimate: Spend): Promise<{ period: string; estimate: Spend }> {
+    /**
+     * Reserves `estimate` against both budgets, under their rows' locks so concurrent calls cannot
+     * overrun together. Unbudgeted spenders reserve nothing (and take no lock): settle records the spend.
+     */
+    async reserve(spender: Spender, estimate: Spend): Promise<{ period: string; estimate: Spend }> {
       const p = period();
       return deps.db.transaction(async (tx) => {
-        await refuseOver(tx, subject, p, estimate);
-        for (const s of subjects(subject)) await addUsage(tx, s, p, { tokens: 0, costMicros: 0 }, estimate);
+        if (!(await refuseOver(tx, spender, p, estimate, true))) return { period: p, estimate: { tokens: 0, costMicros: 0 } };
+        for (const s of subjects(spender)) await addUsage(tx, s, p, { tokens: 0, costMicros: 0 }, estimate);
         return { period: p, estimate };
       });
     },
