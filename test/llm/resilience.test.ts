@@ -94,6 +94,7 @@ describe('the model is slow, failing or rate limiting (seed 000 §9–§10)', ()
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(RECOVERY_MS);
     expect(Number(refused.headers['retry-after'])).toBe(Math.ceil(wait / 1000));
+    expect(refused.headers['retry-after-ms']).toBe(String(wait));
     expect(fake.requests).toHaveLength(4);
     expect(await llmComponent()).toMatchObject({ component: { status: 'unhealthy' }, breaker: { state: 'open' } });
     const metrics = (await f.t.aureus.server.inject({ method: 'GET', url: '/metrics' })).body;

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-
-// Real processes each start a runtime and an embedded database: slow on a loaded 2-core machine.
-const SLOW = { timeout: 120_000 };
 import { createPgliteDb } from '../../src/platform/db/index.js';
 import { createTestDb } from '../harness/db.js';
 import { BACKEND } from '../harness/env.js';
 import { runAureus } from '../harness/process.js';
+
+// Real processes each start a runtime and an embedded database: one step has taken over 40 s on a
+// loaded 2-core machine, and a test runs several.
+const SLOW = { timeout: 420_000 };
 
 describe('aureus CLI', () => {
   it('refuses to start in production on embedded defaults, listing every problem, before opening a socket', SLOW, async () => {

@@ -54,15 +54,19 @@ export function retryAfterMs(err: unknown, now = Date.now()): number | undefined
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Questions fail fast while the circuit is open: 503 with `Retry-After` (s) and `retry-after-ms`. */
+export function circuitOpen(waitMs: number): AppError {
+  return new AppError('SERVICE_UNAVAILABLE', 'The language model is failing; its circuit is open and questions fail fast until a probe succeeds.', {
+    retryAfterSeconds: waitMs / 1000,
+    headers: { 'retry-after-ms': String(waitMs) },
+    details: { retry_after_ms: waitMs },
+  });
+}
+
 /** The caller's error for a failed call; never the endpoint's own message (it may echo the prompt). */
 function failure(err: unknown, cfg: LlmConfig, breakerWaitMs: number): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof BrokenCircuitError) {
-    return new AppError('SERVICE_UNAVAILABLE', 'The language model is failing; its circuit is open and questions fail fast until a probe succeeds.', {
-      retryAfterSeconds: breakerWaitMs / 1000,
-      details: { retry_after_ms: breakerWaitMs },
-    });
-  }
+  if (err instanceof BrokenCircuitError) return circuitOpen(breakerWaitMs);
   if (err instanceof APIError && err.status === 429) {
     const wait = retryAfterMs(err) ?? 1000;
     return new AppError('SERVICE_UNAVAILABLE', 'The language model is rate limiting Aureus; try again later.', { retryAfterSeconds: wait / 1000, details: { retry_after_ms: wait } });

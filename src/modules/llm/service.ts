@@ -9,7 +9,7 @@ import type { Budgets, Spend } from '../traffic/index.js';
 import { parseAnswer } from './answer.js';
 import type { ExampleStore } from './examples.js';
 import { type PromptExample, closestExamples, estimateTokens, questionMessage, repairMessage, systemPrompt } from './prompt.js';
-import type { ChatMessage, Completion, LlmProvider } from './provider.js';
+import { type ChatMessage, type Completion, type LlmProvider, circuitOpen } from './provider.js';
 import { screenQuestion } from './screen.js';
 
 /** Micro-dollars for a call: prices are USD per million tokens, so a token costs `price` micro-dollars. */
@@ -74,13 +74,9 @@ export function createAsker(deps: AskerDeps): Asker {
 
   return {
     available() {
-      // Once the open period is over the next question is the probe, so it goes through.
+      // Once the open period is over, the next question is the probe, so it goes through.
       const wait = deps.provider.retryAfterMs();
-      if (wait === 0) return;
-      throw new AppError('SERVICE_UNAVAILABLE', 'The language model is failing; its circuit is open and questions fail fast until a probe succeeds.', {
-        retryAfterSeconds: wait / 1000,
-        details: { retry_after_ms: wait },
-      });
+      if (wait > 0) throw circuitOpen(wait);
     },
 
     screen(question) {
