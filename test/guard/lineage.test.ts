@@ -116,6 +116,9 @@ describe('predicate_columns', () => {
     ['EXISTS', 'SELECT id FROM branches b WHERE EXISTS (SELECT 1 FROM customers c WHERE c.ssn = b.name)'],
     ['predicate through a CTE', "WITH x AS (SELECT ssn AS s FROM customers) SELECT 1 FROM x WHERE s = '1'"],
     ['EXCEPT', 'SELECT name FROM branches EXCEPT SELECT ssn FROM customers'],
+    ['set-returning function in FROM', 'SELECT c.id, count(*) FROM customers c, generate_series(1, ascii(c.ssn)) g GROUP BY c.id'],
+    ['set-returning function in the select list', "SELECT id, regexp_matches(ssn, '^1') FROM customers"],
+    ['unnest in a LATERAL join', "SELECT c.id FROM customers c CROSS JOIN LATERAL unnest(string_to_array(c.ssn, '-')) u"],
   ])('%s', (_label, sql) => {
     expect(accepted(sql).predicate_columns).toContain(SSN);
   });

@@ -121,6 +121,18 @@ describe('SQL the model writes cannot reach PII or other tables', () => {
     });
   }
 
+  it('refuses set-returning functions over PII: their row counts would spell out the value', async () => {
+    const digit = "SELECT c.id, count(*) AS n FROM customers c, generate_series(1, ascii(substr(c.ssn, 1, 1))) g WHERE c.id = 7 GROUP BY c.id";
+    const filter = "SELECT id, regexp_matches(ssn, '^1') AS m FROM customers WHERE id <= 20";
+    for (const sql of [digit, filter]) {
+      fake.script(() => answer(sql));
+      for (const who of [viewer, analyst]) {
+        const body = (await ask(f.t, who, f.datasetId, 'Which customers match?')).json();
+        expect(body, sql).toMatchObject({ status: 'error', error: { code: 'SQL_VALIDATION_FAILED' }, rows: null });
+        expect(body.llm.attempts.at(-1).violations).toContain('PII_PREDICATE_NOT_ALLOWED');
+      }
+    }
+  });
 
   it('refuses catalogs, tables outside the dataset and search_path tricks, and runs nothing', async () => {
     const outside = [
