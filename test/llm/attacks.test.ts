@@ -65,6 +65,11 @@ describe('the canary never leaves, however the model disguises it', () => {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   const hex = (s: string) => Buffer.from(s).toString('hex');
   const disguises: [string, (canary: string) => string][] = [
+    ['as a JSON \\u escape in the SQL', (c) => JSON.stringify({ sql: `SELECT '${c}' AS note`, explanation: 'A note.' }).replace('AUR-', '\\u0041UR-')],
+    ['as a JSON-escaped extra key', (c) => JSON.stringify({ sql: COUNT, explanation: 'Counts.', [c]: true }).replace('AUR-', '\\u0041UR-')],
+    ['base64-encoded in the explanation only', (c) => JSON.stringify({ sql: COUNT, explanation: `Reference ${b64(c)}` })],
+    ['hex-encoded in the explanation only', (c) => JSON.stringify({ sql: COUNT, explanation: `Reference ${hex(c)}` })],
+    ['reversed in the explanation only', (c) => JSON.stringify({ sql: COUNT, explanation: `Reference ${[...c].reverse().join('')}` })],
     ['split across a concatenation', (c) => JSON.stringify({ sql: `SELECT '${c.slice(0, 9)}' || '${c.slice(9)}' AS note`, explanation: 'A note.' })],
   ];
   for (const [how, write] of disguises) {

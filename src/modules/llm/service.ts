@@ -10,6 +10,7 @@ import { parseAnswer } from './answer.js';
 import type { ExampleStore } from './examples.js';
 import { type PromptExample, closestExamples, estimateTokens, questionMessage, repairMessage, systemPrompt } from './prompt.js';
 import type { ChatMessage, Completion, LlmProvider } from './provider.js';
+import { decodeRuns } from './screen-decode.js';
 import { screenQuestion } from './screen.js';
 
 /** Micro-dollars for a call: prices are USD per million tokens, so a token costs `price` micro-dollars. */
@@ -18,10 +19,23 @@ export function costMicros(prices: LlmConfig['prices'], model: string, tokens: {
   return price ? Math.ceil(tokens.prompt * price.input + tokens.completion * price.output) : 0;
 }
 
-/** Whether the model's answer carries the canary, however it was spaced or cased. */
-export function leaksCanary(content: string, canary: string): boolean {
+/** Longer texts are only searched as written: what an answer can carry out is bounded by its schema. */
+const MAX_DECODED_CHARS = 50_000;
+
+/**
+ * Whether any of these texts carries the canary: however spaced or cased, reversed, or inside an
+ * encoded run (base64, hex, percent-encoding, escapes, entities — the screen's decoder).
+ */
+export function leaksCanary(texts: readonly string[], canary: string): boolean {
   const squeeze = (s: string) => s.normalize('NFKC').toLowerCase().replace(/[^a-z0-9]/g, '');
-  return squeeze(content).includes(squeeze(canary));
+  const needle = squeeze(canary);
+  const backwards = [...needle].reverse().join('');
+  return texts.some((text) =>
+    [text, ...(text.length <= MAX_DECODED_CHARS ? [decodeRuns(text).text] : [])].some((form) => {
+      const squeezed = squeeze(form);
+      return squeezed.includes(needle) || squeezed.includes(backwards);
+    }),
+  );
 }
 
 /** A canary's length, for estimates made before there is one. */
@@ -119,8 +133,11 @@ export function createAsker(deps: AskerDeps): Asker {
         const attempt = { sql: null as string | null, valid: false, violations: [] as string[], problem: null as string | null, prompt_tokens: completion.promptTokens, completion_tokens: completion.completionTokens, ms: completion.ms };
         trace.attempts.push(attempt);
 
-        // The answer is withheld entirely: not stored, not shown, not sent back to the model.
-        if (leaksCanary(completion.content, canary)) {
+        // The answer is withheld entirely: not stored, not shown, not sent back to the model. What
+        // would be shown is searched decoded too: a JSON escape (\u0041) hides it from the raw text.
+        const parsed = parseAnswer(completion.content);
+        const shown = parsed.ok ? [parsed.answer.sql, parsed.answer.explanation] : [parsed.problem];
+        if (leaksCanary([completion.content, ...shown], canary)) {
           attempt.violations.push('CANARY_LEAKED');
           attempt.problem = 'The answer repeated the confidential instructions and was withheld.';
           deps.logger.warn({ query_id: q.id, dataset_id: d.id }, 'llm.canary_leaked');
@@ -130,7 +147,6 @@ export function createAsker(deps: AskerDeps): Asker {
             injection: { category: 'prompt_exfiltration', signals: ['canary_leaked'] },
           };
         }
-        const parsed = parseAnswer(completion.content);
         if (!parsed.ok) {
           attempt.violations.push('UNPARSEABLE_ANSWER');
           attempt.problem = parsed.problem;
