@@ -59,6 +59,18 @@ describe('the model answers with something other than the JSON it must', () => {
     expect(body.llm.attempts[1].problem).toMatch(/run_as/);
   });
 
+  it('neither sends an enormous answer back to the model in full nor stores it', async () => {
+    const keys = Object.fromEntries(Array.from({ length: 20_000 }, (_, n) => [`key_${n}`, n]));
+    fake.queue({ content: `Here you go: ${'SELECT 1 UNION ALL '.repeat(100_000)}` }, { content: JSON.stringify({ sql: COUNT, explanation: 'Counts.', ...keys }) }, ok());
+    const body = (await ask(f.t, analyst, f.datasetId, 'How many branches are there?')).json();
+    expect(body.status).toBe('success');
+    expect(fake.requests).toHaveLength(3);
+    for (const request of fake.requests.slice(1)) {
+      const turns = request.body.messages.slice(2);
+      expect(Math.max(...turns.map((m) => m.content.length))).toBeLessThanOrEqual(25_000);
+    }
+    expect(JSON.stringify(body.llm).length).toBeLessThan(5_000);
+  });
 });
 
 describe('the canary never leaves, however the model disguises it', () => {

@@ -6,7 +6,7 @@ import type { StoredDataset } from '../datasets/index.js';
 import type { Guard } from '../guard/index.js';
 import { type Asker, type Generated, type LlmTrace, type Plan, type QueryRecord, planQuery, refusalMessage } from '../query/index.js';
 import type { Budgets, Spend } from '../traffic/index.js';
-import { parseAnswer } from './answer.js';
+import { clip, parseAnswer } from './answer.js';
 import type { ExampleStore } from './examples.js';
 import { type PromptExample, closestExamples, estimateTokens, questionMessage, repairMessage, systemPrompt } from './prompt.js';
 import type { ChatMessage, Completion, LlmProvider } from './provider.js';
@@ -37,6 +37,12 @@ export function leaksCanary(texts: readonly string[], canary: string): boolean {
     }),
   );
 }
+
+/**
+ * How much of its own answer the model is shown again on a repair turn: a whole valid answer (the
+ * schema's 20,000 + 1,000 characters and its JSON), never the megabytes a broken endpoint may send.
+ */
+const MAX_ECHO_CHARS = 22_000;
 
 /** A canary's length, for estimates made before there is one. */
 const CANARY_SHAPE = `AUR-${'x'.repeat(16)}`;
@@ -151,7 +157,7 @@ export function createAsker(deps: AskerDeps): Asker {
           attempt.violations.push('UNPARSEABLE_ANSWER');
           attempt.problem = parsed.problem;
           last = { sql: null, problem: parsed.problem };
-          messages.push({ role: 'assistant', content: completion.content }, repairMessage({ text: parsed.problem }));
+          messages.push({ role: 'assistant', content: clip(completion.content, MAX_ECHO_CHARS) }, repairMessage({ text: parsed.problem }));
           continue;
         }
         const { sql, explanation } = parsed.answer;
@@ -169,7 +175,7 @@ export function createAsker(deps: AskerDeps): Asker {
         }
         attempt.violations.push(...plan.violations.map((v) => v.code));
         last = { sql, plan };
-        messages.push({ role: 'assistant', content: completion.content }, repairMessage({ violations: plan.violations }));
+        messages.push({ role: 'assistant', content: clip(completion.content, MAX_ECHO_CHARS) }, repairMessage({ violations: plan.violations }));
       }
       const tries = trace.attempts.length;
       const why = last.plan ? refusalMessage(last.plan) : `The model did not answer in the required format: ${last.problem ?? ''}`;
