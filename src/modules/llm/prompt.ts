@@ -53,9 +53,21 @@ export function systemPrompt(d: Dataset, role: Role, examples: PromptExample[], 
   return parts.join('\n');
 }
 
+/**
+ * Anything a model could read as a question tag, spaced or cased: `</question >`, `< /QUESTION>`.
+ * (One quantifier before the name, so a run of spaces costs linear time.)
+ */
+const TAG = /<[\s/]*question\s*>/gi;
+
 export function questionMessage(question: string): ChatMessage {
-  // The tags cannot be closed from inside: a question's own tags are neutralised.
-  return { role: 'user', content: `<question>\n${question.replace(/<\/?question>/gi, '')}\n</question>` };
+  // The tags cannot be closed from inside: a question's own tags are removed until none is left,
+  // since removing one can join the text around it into another (`<</question>/question>`).
+  let text = question;
+  for (let before = ''; before !== text; ) {
+    before = text;
+    text = text.replace(TAG, '');
+  }
+  return { role: 'user', content: `<question>\n${text}\n</question>` };
 }
 
 /** The repair turn: what the gateway refused and why, in the guard's own words. */
