@@ -240,7 +240,26 @@ describe('budgets hold under attack', () => {
     expect(await usageOf(spender.userId)).toEqual({ tokens: 4000, reserved: 0 });
   });
 
+  it('charges a call the model never answered in time, and releases its reservation', async () => {
+    const spender = await userWithRole(f.t, 'analyst');
+    await setBudget(spender.userId, 1_000_000);
+    fake.script(() => ({ ...ok(), delayMs: 4000 }));
+    const body = (await ask(f.t, spender, f.datasetId, 'How many branches are there?')).json();
+    expect(body).toMatchObject({ status: 'error', error: { code: 'UPSTREAM_TIMEOUT' } });
+    expect(fake.requests.length).toBeGreaterThan(0);
+    const usage = await usageOf(spender.userId);
+    expect(usage.reserved).toBe(0);
+    expect(usage.tokens).toBeGreaterThanOrEqual(1024);
+  });
 
+  it('charges an answer whose endpoint reported no usage at an estimate, not at zero', async () => {
+    const spender = await userWithRole(f.t, 'analyst');
+    fake.queue(completion({ content: JSON.stringify({ sql: COUNT, explanation: 'Counts.' }) }, null));
+    const body = (await ask(f.t, spender, f.datasetId, 'How many branches are there?')).json();
+    expect(body.status).toBe('success');
+    expect(body.llm.prompt_tokens).toBeGreaterThan(0);
+    expect((await usageOf(spender.userId)).tokens).toBe(body.llm.prompt_tokens + body.llm.completion_tokens);
+  });
 
   it('charges only the asker (through an API key, its owner), never another user', async () => {
     const [owner, bystander] = [await userWithRole(f.t, 'analyst'), await userWithRole(f.t, 'analyst')];

@@ -79,15 +79,19 @@ export function createAsker(deps: AskerDeps): Asker {
 
   /** One call under a budget reservation, settled with what the endpoint reported. */
   async function call(subject: QueryRecord, messages: ChatMessage[], signal: AbortSignal): Promise<Completion> {
-    const reservation = await deps.budgets.reserve(subject, estimate(messages));
-    let completion: Completion | undefined;
+    const guess = estimate(messages);
+    const reservation = await deps.budgets.reserve(subject, guess);
+    let spent = zero;
     try {
-      completion = await deps.provider.complete(messages, signal);
+      const completion = await deps.provider.complete(messages, signal);
+      spent = { tokens: completion.promptTokens + completion.completionTokens, costMicros: costMicros(cfg.prices, cfg.model, { prompt: completion.promptTokens, completion: completion.completionTokens }) };
       return completion;
+    } catch (err) {
+      // A call abandoned at its deadline, or by a cancel or the kill switch, may still have been run
+      // (and billed) by the endpoint: it is charged at its estimate, or hanging up would be free.
+      if (signal.aborted || (err instanceof AppError && err.code === 'UPSTREAM_TIMEOUT')) spent = guess;
+      throw err;
     } finally {
-      const spent = completion
-        ? { tokens: completion.promptTokens + completion.completionTokens, costMicros: costMicros(cfg.prices, cfg.model, { prompt: completion.promptTokens, completion: completion.completionTokens }) }
-        : zero;
       await deps.budgets.settle(subject, reservation, spent);
     }
   }
