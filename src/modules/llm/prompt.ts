@@ -47,8 +47,10 @@ export function systemPrompt(d: Dataset, role: Role, examples: PromptExample[], 
     describeDataset(d, role),
   ];
   if (examples.length > 0) {
+    // One line each: a line break in a (promoted) question must not start a rule or an example.
+    const line = (text: string) => text.replace(/\s+/g, ' ').trim();
     parts.push('', 'Verified examples for this dataset:');
-    for (const e of examples) parts.push(`Q: ${e.question}`, `SQL: ${e.sql}`);
+    for (const e of examples) parts.push(`Q: ${line(e.question)}`, `SQL: ${line(e.sql)}`);
   }
   return parts.join('\n');
 }

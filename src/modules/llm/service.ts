@@ -121,8 +121,7 @@ export function createAsker(deps: AskerDeps): Asker {
 
     async generate(q, d: StoredDataset, signal): Promise<Generated> {
       const caller = { userId: q.userId, role: q.role, claims: q.claims };
-      const allowed = (await deps.examples.list(d.id)).filter((e) => planQuery(deps.guard, d, e.sql, caller).violations.length === 0);
-      const examples = closestExamples(q.question, allowed, cfg.promptExamples);
+      const examples = closestExamples(q.question, await deps.examples.forCaller(d, caller), cfg.promptExamples);
       const canary = `AUR-${randomBytes(12).toString('base64url')}`;
       const messages = firstTurn(q, d, examples, canary);
       const trace: LlmTrace = { model: cfg.model, explanation: null, attempts: [], prompt_tokens: 0, completion_tokens: 0, cost_micros: 0, examples: examples.length };
