@@ -119,12 +119,15 @@ describe('predicate_columns', () => {
     ['set-returning function in FROM', 'SELECT c.id, count(*) FROM customers c, generate_series(1, ascii(c.ssn)) g GROUP BY c.id'],
     ['set-returning function in the select list', "SELECT id, regexp_matches(ssn, '^1') FROM customers"],
     ['unnest in a LATERAL join', "SELECT c.id FROM customers c CROSS JOIN LATERAL unnest(string_to_array(c.ssn, '-')) u"],
+    ['SELECT DISTINCT', 'SELECT DISTINCT ssn FROM customers WHERE id IN (7, 8)'],
+    ['UNION without ALL', "SELECT ssn FROM customers WHERE id = 7 UNION SELECT '123-45-6789'"],
   ])('%s', (_label, sql) => {
     expect(accepted(sql).predicate_columns).toContain(SSN);
   });
 
   it('stays empty for an unfiltered projection', () => {
     expect(accepted('SELECT ssn FROM customers').predicate_columns).toEqual([]);
+    expect(accepted('SELECT ssn FROM customers UNION ALL SELECT name FROM branches').predicate_columns).toEqual([]);
   });
 });
 

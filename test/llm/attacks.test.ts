@@ -151,6 +151,19 @@ describe('SQL the model writes cannot reach PII or other tables', () => {
     }
   });
 
+  it('refuses the comparisons hidden in DISTINCT and UNION: a row count would confirm a guessed birth date', async () => {
+    const guesses = "SELECT date_of_birth FROM customers WHERE id = 7 UNION SELECT d::date FROM generate_series('1900-01-01'::date, '1970-12-31'::date, '1 day') d";
+    const same = 'SELECT DISTINCT date_of_birth FROM customers WHERE id IN (7, 8)';
+    for (const sql of [guesses, same]) {
+      fake.script(() => answer(sql));
+      for (const who of [viewer, analyst]) {
+        const body = (await ask(f.t, who, f.datasetId, 'When were they born?')).json();
+        expect(body, sql).toMatchObject({ status: 'error', error: { code: 'SQL_VALIDATION_FAILED' }, rows: null, row_count: null });
+        expect(body.llm.attempts.at(-1).violations).toContain('PII_PREDICATE_NOT_ALLOWED');
+      }
+    }
+  });
+
   it('refuses catalogs, tables outside the dataset and search_path tricks, and runs nothing', async () => {
     const outside = [
       'SELECT * FROM pg_user',

@@ -78,6 +78,8 @@ function simpleSelect(a: Analysis, stmt: SelectStmt, scope: Scope): readonly Col
   groupItems(a, stmt.groupClause, scope, outputs);
   walkExpr(a, stmt.havingClause, scope);
   const distinct = stmt.distinctClause?.filter((n) => nodeType(n) !== '');
+  // Plain DISTINCT (an empty item) compares whole rows: how many are left tells which were equal.
+  if (distinct !== undefined && distinct.length < (stmt.distinctClause?.length ?? 0)) for (const c of outputs) a.addSources(c.sources);
   sortItems(a, distinct, scope, outputs);
   sortItems(a, stmt.sortClause, scope, outputs);
   walkExpr(a, stmt.limitCount, scope);
@@ -171,8 +173,9 @@ function setOperation(a: Analysis, stmt: SelectStmt, scope: Scope, self: SelfRef
   let right: readonly Col[];
   if (recursive) right = recursiveTerm(a, stmt.rarg as SelectStmt, scope, self, left);
   else right = analyzeSelect(a, stmt.rarg as SelectStmt, scope);
-  if (stmt.op === 'SETOP_INTERSECT' || stmt.op === 'SETOP_EXCEPT') {
-    // Rows survive by comparison with the other arm: both arms act as predicates.
+  if (stmt.op === 'SETOP_INTERSECT' || stmt.op === 'SETOP_EXCEPT' || (stmt.op === 'SETOP_UNION' && stmt.all !== true)) {
+    // Rows survive by comparison with the other arm (UNION without ALL drops equal rows, so its
+    // row count confirms a guess): both arms act as predicates.
     for (const c of [...left, ...right]) for (const s of c.sources) a.predicates.add(s);
   }
   const cols = combineArms(left, right, recursive);
