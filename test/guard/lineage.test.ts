@@ -131,6 +131,26 @@ describe('predicate_columns', () => {
   });
 });
 
+describe('computed_columns', () => {
+  it.each([
+    ['an expression', 'SELECT 1 / (ascii(substr(ssn, 1, 1)) - 49) FROM customers'],
+    ['a cast', 'SELECT ssn::int FROM customers'],
+    ['an aggregate', 'SELECT count(ssn) FROM customers'],
+    ['a CASE', "SELECT CASE WHEN ssn LIKE '1%' THEN 1 END FROM customers"],
+    ['a scalar subquery', 'SELECT (SELECT c2.ssn FROM customers c2 WHERE c2.id = c.id) FROM customers c'],
+    ['inside a FROM subquery', 'SELECT x FROM (SELECT upper(ssn) AS x FROM customers) s'],
+    ['computed from a bare subquery column', 'SELECT upper(x) FROM (SELECT ssn AS x FROM customers) s'],
+  ])('%s', (_label, sql) => {
+    expect(accepted(sql).computed_columns).toContain(SSN);
+  });
+
+  it('stays empty for plain column references, through subqueries, CTEs and UNION ALL', () => {
+    for (const sql of ['SELECT ssn, c.email FROM customers c', 'SELECT x FROM (SELECT ssn AS x FROM customers) s', 'WITH w AS (SELECT ssn FROM customers) SELECT ssn FROM w', 'SELECT ssn FROM customers UNION ALL SELECT name FROM branches']) {
+      expect(accepted(sql).computed_columns, sql).toEqual([]);
+    }
+  });
+});
+
 describe('tables, columns and functions accessed', () => {
   it('resolves aliases, CTEs and subqueries to schema-qualified base tables', () => {
     const v = accepted(`WITH recent AS (SELECT * FROM loans WHERE issued_at > now() - interval '1 year')

@@ -164,6 +164,16 @@ describe('SQL the model writes cannot reach PII or other tables', () => {
     }
   });
 
+  it('refuses computing with PII: whether 1 / (ascii(ssn) - 49) fails would spell out the value', async () => {
+    const ssn = (await rows(f.t, f.admin, f.datasetId, 'SELECT ssn FROM customers WHERE id = 7')).rows[0]?.[0] as string;
+    fake.script(() => answer(`SELECT 1 / (ascii(substr(ssn, 1, 1)) - ${ssn.charCodeAt(0)}) AS x FROM customers WHERE id = 7`));
+    for (const who of [viewer, analyst]) {
+      const body = (await ask(f.t, who, f.datasetId, 'Does the first digit divide?')).json();
+      expect(body).toMatchObject({ status: 'error', error: { code: 'SQL_VALIDATION_FAILED' }, rows: null });
+      expect(body.llm.attempts.at(-1).violations).toEqual(['PII_EXPRESSION_NOT_ALLOWED']);
+    }
+  });
+
   it('refuses catalogs, tables outside the dataset and search_path tricks, and runs nothing', async () => {
     const outside = [
       'SELECT * FROM pg_user',

@@ -134,7 +134,10 @@ function targetList(a: Analysis, list: readonly Node[] | undefined, scope: Scope
     }
     const sources = new Set<string>();
     a.sink = sources;
+    const computing = a.computing;
+    a.computing ||= val === undefined || nodeType(val) !== 'ColumnRef';
     walkExpr(a, val, scope);
+    a.computing = computing;
     a.sink = null;
     const name = (rt.name as string | undefined) ?? columnName(val, (b) => a.sublinks.get(b));
     out.push({ name, sources: [...sources], star: false });
@@ -148,7 +151,10 @@ function values(a: Analysis, stmt: SelectStmt, scope: Scope): readonly Col[] {
     const items = (row as { List?: { items?: Node[] } }).List?.items ?? [];
     items.forEach((item, i) => {
       a.sink = sinks[i] ??= new Set();
+      const computing = a.computing;
+      a.computing ||= nodeType(item) !== 'ColumnRef';
       walkExpr(a, item, scope);
+      a.computing = computing;
     });
   }
   a.sink = null;
