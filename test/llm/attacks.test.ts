@@ -361,6 +361,13 @@ describe('another tenant or user cannot reach asks, examples or evidence', () =>
       expect(response.statusCode, `${attempt.method} ${attempt.url}`).toBe(404);
       expect(response.json().error.code).toBe('RESOURCE_NOT_FOUND');
     }
+    // A budget for another organization's user (or no user at all) is refused like any foreign object.
+    for (const userId of [analyst.userId, '00000000-0000-4000-8000-000000000000']) {
+      const budget = await inject({ method: 'PUT', url: '/v1/admin/budgets', headers: other.admin.auth, payload: { user_id: userId, monthly_tokens: 1, monthly_cost_micros: null } });
+      expect(budget.statusCode, userId).toBe(404);
+      expect(budget.json().error.code).toBe('RESOURCE_NOT_FOUND');
+    }
+    expect((await f.t.aureus.db.query('SELECT 1 FROM llm_budgets WHERE organization_id = $1', [other.organizationId])).rows).toEqual([]);
     const colleague = await userWithRole(f.t, 'analyst');
     expect((await getQuery(f.t, colleague, done.query_id)).statusCode).toBe(404);
     expect((await inject({ method: 'GET', url: `/v1/datasets/${f.datasetId}/examples`, headers: f.admin.auth })).json().examples.map((e: { question: string }) => e.question)).not.toContain('Planted');
