@@ -39,11 +39,11 @@ const completion = (message: Record<string, unknown>, usage: Record<string, numb
   body: { id: 'chatcmpl-raw', object: 'chat.completion', created: 1, model: 'fake-sql-1', choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: 'stop' }], ...(usage ? { usage } : {}) },
 });
 
-/** Everything the caller (or an auditor) can read back about a question. */
+/** Everything the caller (or an auditor, or an operator reading logs) can read back about a question. */
 async function everythingAbout(caller: Session, response: { body: string; json(): { query_id?: string; error?: { details?: { query_id?: string } } } }): Promise<string> {
   const id = response.json().query_id ?? response.json().error?.details?.query_id;
   const history = await inject({ method: 'GET', url: '/v1/query/history', headers: caller.auth });
-  return [response.body, history.body, (await getQuery(f.t, caller, id as string)).body, JSON.stringify(await evidenceOf(f.t, id as string))].join('\n');
+  return [response.body, history.body, (await getQuery(f.t, caller, id as string)).body, JSON.stringify(await evidenceOf(f.t, id as string)), ...f.t.logs.raw].join('\n');
 }
 
 describe('the model answers with something other than the JSON it must', () => {
