@@ -116,12 +116,38 @@ describe('predicate_columns', () => {
     ['EXISTS', 'SELECT id FROM branches b WHERE EXISTS (SELECT 1 FROM customers c WHERE c.ssn = b.name)'],
     ['predicate through a CTE', "WITH x AS (SELECT ssn AS s FROM customers) SELECT 1 FROM x WHERE s = '1'"],
     ['EXCEPT', 'SELECT name FROM branches EXCEPT SELECT ssn FROM customers'],
+    ['set-returning function in FROM', 'SELECT c.id, count(*) FROM customers c, generate_series(1, ascii(c.ssn)) g GROUP BY c.id'],
+    ['set-returning function in the select list', "SELECT id, regexp_matches(ssn, '^1') FROM customers"],
+    ['unnest in a LATERAL join', "SELECT c.id FROM customers c CROSS JOIN LATERAL unnest(string_to_array(c.ssn, '-')) u"],
+    ['SELECT DISTINCT', 'SELECT DISTINCT ssn FROM customers WHERE id IN (7, 8)'],
+    ['UNION without ALL', "SELECT ssn FROM customers WHERE id = 7 UNION SELECT '123-45-6789'"],
   ])('%s', (_label, sql) => {
     expect(accepted(sql).predicate_columns).toContain(SSN);
   });
 
   it('stays empty for an unfiltered projection', () => {
     expect(accepted('SELECT ssn FROM customers').predicate_columns).toEqual([]);
+    expect(accepted('SELECT ssn FROM customers UNION ALL SELECT name FROM branches').predicate_columns).toEqual([]);
+  });
+});
+
+describe('computed_columns', () => {
+  it.each([
+    ['an expression', 'SELECT 1 / (ascii(substr(ssn, 1, 1)) - 49) FROM customers'],
+    ['a cast', 'SELECT ssn::int FROM customers'],
+    ['an aggregate', 'SELECT count(ssn) FROM customers'],
+    ['a CASE', "SELECT CASE WHEN ssn LIKE '1%' THEN 1 END FROM customers"],
+    ['a scalar subquery', 'SELECT (SELECT c2.ssn FROM customers c2 WHERE c2.id = c.id) FROM customers c'],
+    ['inside a FROM subquery', 'SELECT x FROM (SELECT upper(ssn) AS x FROM customers) s'],
+    ['computed from a bare subquery column', 'SELECT upper(x) FROM (SELECT ssn AS x FROM customers) s'],
+  ])('%s', (_label, sql) => {
+    expect(accepted(sql).computed_columns).toContain(SSN);
+  });
+
+  it('stays empty for plain column references, through subqueries, CTEs and UNION ALL', () => {
+    for (const sql of ['SELECT ssn, c.email FROM customers c', 'SELECT x FROM (SELECT ssn AS x FROM customers) s', 'WITH w AS (SELECT ssn FROM customers) SELECT ssn FROM w', 'SELECT ssn FROM customers UNION ALL SELECT name FROM branches']) {
+      expect(accepted(sql).computed_columns, sql).toEqual([]);
+    }
   });
 });
 

@@ -14,6 +14,8 @@ export interface FakeRequest {
   body: { model: string; messages: { role: string; content: string }[]; response_format?: unknown; max_tokens?: number; temperature?: number };
   headers: IncomingMessage['headers'];
   at: number;
+  /** Set when the client hung up before the answer was sent (a cancelled or abandoned call). */
+  abandoned: boolean;
 }
 
 export type Script = (request: FakeRequest, index: number) => FakeReply | Promise<FakeReply>;
@@ -46,8 +48,11 @@ export async function startFakeOpenAI(script: Script = () => answer('SELECT 1'))
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }));
       return;
     }
-    const request: FakeRequest = { body: JSON.parse(Buffer.concat(chunks).toString('utf8')), headers: req.headers, at: Date.now() };
+    const request: FakeRequest = { body: JSON.parse(Buffer.concat(chunks).toString('utf8')), headers: req.headers, at: Date.now(), abandoned: false };
     requests.push(request);
+    res.on('close', () => {
+      if (!res.writableFinished) request.abandoned = true;
+    });
     const reply = queued.shift() ?? (await current(request, requests.length - 1));
     if ('hang' in reply) return;
     if ('reset' in reply) return void req.socket.destroy();

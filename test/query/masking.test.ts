@@ -40,13 +40,26 @@ describe('masking by role (seed 002 §6.2)', () => {
     const admin = await rows(f.t, as.admin, f.datasetId, sql);
     const plain = (await rows(f.t, as.admin, f.datasetId, PERSON)).rows[0] as string[];
     expect(admin.rows[0]).toEqual([(plain[2] as string).toUpperCase(), plain[4], (plain[1] as string).length]);
-    for (const role of ['viewer', 'analyst', 'approver'] as const) {
-      const masked = await rows(f.t, as[role], f.datasetId, sql);
-      expect(masked.rows[0], role).toEqual([R, R, R]);
-      expect(masked.columns.every((c) => c.masked && c.masking === 'redact')).toBe(true);
-    }
+    const masked = await rows(f.t, as.approver, f.datasetId, sql);
+    expect(masked.rows[0]).toEqual([R, R, R]);
+    expect(masked.columns.every((c) => c.masked && c.masking === 'redact')).toBe(true);
     const union = await rows(f.t, as.analyst, f.datasetId, 'SELECT email FROM customers WHERE id = 7 UNION ALL SELECT name FROM branches WHERE id = 1');
     expect(union.rows).toEqual([[R], [R]]);
+  });
+
+  it('refuses viewers and analysts any computation with PII: whether it fails would reveal the value', async () => {
+    const ssn = ((await rows(f.t, as.admin, f.datasetId, 'SELECT ssn FROM customers WHERE id = 7')).rows[0] as string[])[0] as string;
+    // Without the refusal, this fails (division by zero) exactly when the SSN's first digit is d.
+    const oracle = (d: number) => `SELECT 1 / (ascii(substr(ssn, 1, 1)) - ${48 + d}) AS x FROM customers WHERE id = 7`;
+    for (const role of ['viewer', 'analyst'] as const) {
+      for (const sql of [oracle(Number(ssn[0])), oracle((Number(ssn[0]) + 1) % 10), "SELECT upper(email) AS e FROM customers WHERE id = 7", 'SELECT x FROM (SELECT length(ssn) AS x FROM customers) s']) {
+        const response = await submit(f.t, as[role], f.datasetId, sql);
+        expect(response.statusCode, `${role}: ${sql}`).toBe(400);
+        expect(response.json().error.details.violations).toEqual([expect.objectContaining({ code: 'PII_EXPRESSION_NOT_ALLOWED' })]);
+      }
+    }
+    const bare = await rows(f.t, as.viewer, f.datasetId, 'SELECT s.x FROM (SELECT ssn AS x FROM customers WHERE id = 7) s');
+    expect(bare.rows).toEqual([[R]]);
   });
 
   it('follows a PII column through CTEs and subqueries and keeps its own masking kind when unchanged', async () => {

@@ -23,10 +23,14 @@ export class Analysis {
   readonly accessed = new Set<string>();
   readonly functions = new Set<string>();
   readonly predicates = new Set<string>();
+  /** Sources read inside a computed select-list item (anything but a plain column reference). */
+  readonly computed = new Set<string>();
   /** Where touched sources go: the output column being built, or null. */
   sink: Set<string> | null = null;
   /** Whether touched sources are also predicate columns (WHERE, JOIN, ORDER BY…). */
   pred = false;
+  /** Whether touched sources are being computed with in a select list. */
+  computing = false;
   /** Collects the FROM items a WHERE clause touches, for the cartesian heuristic. */
   touchedRels: Set<Rel> | null = null;
   depth = 0;
@@ -56,6 +60,7 @@ export class Analysis {
       this.accessed.add(s);
       if (sink !== null) sink.add(s);
       if (pred) this.predicates.add(s);
+      if (this.computing) this.computed.add(s);
     }
     if (rel !== undefined && this.touchedRels !== null) this.touchedRels.add(rel);
   }
@@ -66,6 +71,7 @@ export class Analysis {
     for (const s of sources) {
       if (sink !== null) sink.add(s);
       if (pred) this.predicates.add(s);
+      if (this.computing) this.computed.add(s);
     }
   }
 

@@ -3,7 +3,7 @@
 import type { Node, SortBy, WindowDef } from 'libpg-query';
 import { ident, type Analysis } from './context.js';
 import { checkOperator, walkExpr, walkList } from './expr.js';
-import { AGGREGATE_FUNCTIONS, BUILTIN_FUNCTIONS } from './functions.js';
+import { AGGREGATE_FUNCTIONS, BUILTIN_FUNCTIONS, SET_RETURNING_FUNCTIONS } from './functions.js';
 import { fieldsAllowed, location, stringList, type Body } from './nodes.js';
 import type { CompiledPolicy } from './policy.js';
 import type { Scope } from './scope.js';
@@ -51,8 +51,11 @@ export function funcCall(a: Analysis, b: Body, s: Scope): void {
   checkFunction(a, b.funcname as Node[] | undefined, loc);
   const fn = functionName(b.funcname as Node[] | undefined);
   if (fn !== undefined && b.over === undefined && AGGREGATE_FUNCTIONS.has(fn.name)) a.aggregated = true;
-  walkList(a, b.args as Node[] | undefined, s);
   const savedPred = a.pred;
+  // A set-returning function's arguments decide how many rows there are: they act as predicates.
+  if (fn !== undefined && SET_RETURNING_FUNCTIONS.has(fn.name)) a.pred = true;
+  walkList(a, b.args as Node[] | undefined, s);
+  a.pred = savedPred;
   // An aggregate's ORDER BY and FILTER shape its value and select rows: both lineage and predicate.
   a.pred = true;
   walkSortList(a, b.agg_order as Node[] | undefined, s);

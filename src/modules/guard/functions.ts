@@ -69,6 +69,19 @@ export const BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set([
 /** Aggregates, for the risk score's "unaggregated scan" term. */
 export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(AGGREGATE);
 
+/**
+ * Allowed functions that return a set of rows. How many rows they return (none at all, for
+ * regexp_matches without a match) depends on their arguments, so those arguments select rows
+ * like a WHERE clause does: `generate_series(1, ascii(substr(ssn, 1, 1)))` spells out a digit
+ * in a count.
+ */
+export const SET_RETURNING_FUNCTIONS: ReadonlySet<string> = new Set(words(`
+  unnest generate_series generate_subscripts regexp_matches regexp_split_to_table string_to_table
+  json_array_elements jsonb_array_elements json_array_elements_text jsonb_array_elements_text
+  json_each jsonb_each json_each_text jsonb_each_text json_object_keys jsonb_object_keys
+  json_populate_recordset jsonb_populate_recordset json_to_recordset jsonb_to_recordset
+  jsonb_path_query jsonb_path_query_tz`));
+
 // Never allowable, even by a policy: they sleep, touch files or large objects, take locks, read
 // configuration or other sessions, reach other servers, or execute SQL text.
 const HARD_DENY = new Set(words(`

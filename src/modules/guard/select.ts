@@ -78,6 +78,8 @@ function simpleSelect(a: Analysis, stmt: SelectStmt, scope: Scope): readonly Col
   groupItems(a, stmt.groupClause, scope, outputs);
   walkExpr(a, stmt.havingClause, scope);
   const distinct = stmt.distinctClause?.filter((n) => nodeType(n) !== '');
+  // Plain DISTINCT (an empty item) compares whole rows: how many are left tells which were equal.
+  if (distinct !== undefined && distinct.length < (stmt.distinctClause?.length ?? 0)) for (const c of outputs) a.addSources(c.sources);
   sortItems(a, distinct, scope, outputs);
   sortItems(a, stmt.sortClause, scope, outputs);
   walkExpr(a, stmt.limitCount, scope);
@@ -132,7 +134,10 @@ function targetList(a: Analysis, list: readonly Node[] | undefined, scope: Scope
     }
     const sources = new Set<string>();
     a.sink = sources;
+    const computing = a.computing;
+    a.computing ||= val === undefined || nodeType(val) !== 'ColumnRef';
     walkExpr(a, val, scope);
+    a.computing = computing;
     a.sink = null;
     const name = (rt.name as string | undefined) ?? columnName(val, (b) => a.sublinks.get(b));
     out.push({ name, sources: [...sources], star: false });
@@ -146,7 +151,10 @@ function values(a: Analysis, stmt: SelectStmt, scope: Scope): readonly Col[] {
     const items = (row as { List?: { items?: Node[] } }).List?.items ?? [];
     items.forEach((item, i) => {
       a.sink = sinks[i] ??= new Set();
+      const computing = a.computing;
+      a.computing ||= nodeType(item) !== 'ColumnRef';
       walkExpr(a, item, scope);
+      a.computing = computing;
     });
   }
   a.sink = null;
@@ -171,8 +179,9 @@ function setOperation(a: Analysis, stmt: SelectStmt, scope: Scope, self: SelfRef
   let right: readonly Col[];
   if (recursive) right = recursiveTerm(a, stmt.rarg as SelectStmt, scope, self, left);
   else right = analyzeSelect(a, stmt.rarg as SelectStmt, scope);
-  if (stmt.op === 'SETOP_INTERSECT' || stmt.op === 'SETOP_EXCEPT') {
-    // Rows survive by comparison with the other arm: both arms act as predicates.
+  if (stmt.op === 'SETOP_INTERSECT' || stmt.op === 'SETOP_EXCEPT' || (stmt.op === 'SETOP_UNION' && stmt.all !== true)) {
+    // Rows survive by comparison with the other arm (UNION without ALL drops equal rows, so its
+    // row count confirms a guess): both arms act as predicates.
     for (const c of [...left, ...right]) for (const s of c.sources) a.predicates.add(s);
   }
   const cols = combineArms(left, right, recursive);

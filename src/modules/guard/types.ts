@@ -49,6 +49,11 @@ export interface Verdict {
   readonly functions_used: readonly string[];
   readonly output_columns: readonly OutputColumn[];
   readonly predicate_columns: readonly string[];
+  /**
+   * Base columns read inside a computed select-list item — anything but a plain column
+   * reference — of any SELECT or VALUES list, at any depth.
+   */
+  readonly computed_columns: readonly string[];
   readonly fingerprint: string;
 }
 

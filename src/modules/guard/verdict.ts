@@ -26,6 +26,7 @@ export function refused(violations: readonly Violation[], fingerprint: string, p
     functions_used: partial?.functions_used ?? [],
     output_columns: partial?.output_columns ?? [],
     predicate_columns: partial?.predicate_columns ?? [],
+    computed_columns: partial?.computed_columns ?? [],
     fingerprint,
   };
 }
@@ -72,6 +73,7 @@ export function details(a: Analysis, outputs: readonly Col[]): Partial<Verdict> 
     functions_used: sorted(a.functions),
     output_columns,
     predicate_columns: sorted(a.predicates),
+    computed_columns: sorted(a.computed),
   };
 }
 
@@ -98,6 +100,7 @@ export function accepted(a: Analysis, r: Accepted): Verdict {
     functions_used: d.functions_used ?? [],
     output_columns: d.output_columns ?? [],
     predicate_columns: d.predicate_columns ?? [],
+    computed_columns: d.computed_columns ?? [],
     fingerprint: r.fingerprint,
   };
 }

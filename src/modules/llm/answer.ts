@@ -14,6 +14,12 @@ export const ANSWER_JSON_SCHEMA = z.toJSONSchema(Answer, { target: 'draft-7' }) 
 
 export type Parsed = { ok: true; answer: Answer } | { ok: false; problem: string };
 
+/** At most `max` characters of a text the model wrote, marked when cut. */
+export const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** A problem is stored, shown and sent back: it quotes the answer (its key names) only this far. */
+const MAX_PROBLEM_CHARS = 500;
+
 /**
  * The model's text as an answer. Models without constrained output wrap JSON in a code fence or a
  * sentence; the first JSON object in the text is taken. Anything else is a problem the model is
@@ -32,7 +38,7 @@ export function parseAnswer(content: string): Parsed {
   }
   const parsed = Answer.safeParse(value);
   if (!parsed.success) {
-    return { ok: false, problem: `The JSON did not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'answer'} ${i.message}`).join('; ')}.` };
+    return { ok: false, problem: clip(`The JSON did not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'answer'} ${i.message}`).join('; ')}.`, MAX_PROBLEM_CHARS) };
   }
   const sql = parsed.data.sql.trim().replace(/;\s*$/, '');
   return { ok: true, answer: { sql, explanation: parsed.data.explanation.trim() } };

@@ -47,15 +47,29 @@ export function systemPrompt(d: Dataset, role: Role, examples: PromptExample[], 
     describeDataset(d, role),
   ];
   if (examples.length > 0) {
+    // One line each: a line break in a (promoted) question must not start a rule or an example.
+    const line = (text: string) => text.replace(/\s+/g, ' ').trim();
     parts.push('', 'Verified examples for this dataset:');
-    for (const e of examples) parts.push(`Q: ${e.question}`, `SQL: ${e.sql}`);
+    for (const e of examples) parts.push(`Q: ${line(e.question)}`, `SQL: ${line(e.sql)}`);
   }
   return parts.join('\n');
 }
 
+/**
+ * Anything a model could read as a question tag, spaced or cased: `</question >`, `< /QUESTION>`.
+ * (One quantifier before the name, so a run of spaces costs linear time.)
+ */
+const TAG = /<[\s/]*question\s*>/gi;
+
 export function questionMessage(question: string): ChatMessage {
-  // The tags cannot be closed from inside: a question's own tags are neutralised.
-  return { role: 'user', content: `<question>\n${question.replace(/<\/?question>/gi, '')}\n</question>` };
+  // The tags cannot be closed from inside: a question's own tags are removed until none is left,
+  // since removing one can join the text around it into another (`<</question>/question>`).
+  let text = question;
+  for (let before = ''; before !== text; ) {
+    before = text;
+    text = text.replace(TAG, '');
+  }
+  return { role: 'user', content: `<question>\n${text}\n</question>` };
 }
 
 /** The repair turn: what the gateway refused and why, in the guard's own words. */

@@ -5,6 +5,7 @@ import { AppError } from '../../platform/errors.js';
 import type { Breaker, BreakerRegistry } from '../../platform/resilience.js';
 import { withTimeout } from '../../platform/resilience.js';
 import { ANSWER_JSON_SCHEMA } from './answer.js';
+import { estimateTokens } from './prompt.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -139,11 +140,13 @@ export function createProvider(cfg: LlmConfig, breakers: BreakerRegistry, observ
     });
     if ('error' in outcome) throw outcome.error;
     const r = outcome.response;
+    const content = r.choices[0]?.message?.content ?? '';
+    // An endpoint that reports no usage (some local servers) is charged at an estimate, never as free.
     return {
-      content: r.choices[0]?.message?.content ?? '',
+      content,
       model: r.model || cfg.model,
-      promptTokens: r.usage?.prompt_tokens ?? 0,
-      completionTokens: r.usage?.completion_tokens ?? 0,
+      promptTokens: r.usage?.prompt_tokens ?? estimateTokens(messages),
+      completionTokens: r.usage?.completion_tokens ?? Math.ceil(content.length / 3),
       ms: Math.round(performance.now() - started),
     };
   }

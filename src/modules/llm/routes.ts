@@ -34,10 +34,11 @@ export function llmRoutes(app: App, deps: LlmRouteDeps) {
 
   app.get(
     '/v1/datasets/:dataset_id/examples',
-    { config: { auth: 'either', permission: 'dataset.read' }, schema: { tags: ['datasets'], summary: 'Verified question → SQL examples the model is shown for this dataset', params: DatasetParams, response: { 200: ExampleList } } },
+    { config: { auth: 'either', permission: 'dataset.read' }, schema: { tags: ['datasets'], summary: 'Verified question → SQL examples the model is shown for this dataset (those your role may run)', params: DatasetParams, response: { 200: ExampleList } } },
     async (request) => {
-      const d = await deps.datasets.forCaller(principalOf(request), request.params.dataset_id);
-      return { examples: (await deps.examples.list(d.id)).map(exampleView) };
+      const actor = principalOf(request);
+      const d = await deps.datasets.forCaller(actor, request.params.dataset_id);
+      return { examples: (await deps.examples.list(actor, d)).map(exampleView) };
     },
   );
 

@@ -6,10 +6,11 @@ import type { StoredDataset } from '../datasets/index.js';
 import type { Guard } from '../guard/index.js';
 import { type Asker, type Generated, type LlmTrace, type Plan, type QueryRecord, planQuery, refusalMessage } from '../query/index.js';
 import type { Budgets, Spend } from '../traffic/index.js';
-import { parseAnswer } from './answer.js';
+import { clip, parseAnswer } from './answer.js';
 import type { ExampleStore } from './examples.js';
 import { type PromptExample, closestExamples, estimateTokens, questionMessage, repairMessage, systemPrompt } from './prompt.js';
 import { type ChatMessage, type Completion, type LlmProvider, circuitOpen } from './provider.js';
+import { decodeRuns } from './screen-decode.js';
 import { screenQuestion } from './screen.js';
 
 /** Micro-dollars for a call: prices are USD per million tokens, so a token costs `price` micro-dollars. */
@@ -18,11 +19,30 @@ export function costMicros(prices: LlmConfig['prices'], model: string, tokens: {
   return price ? Math.ceil(tokens.prompt * price.input + tokens.completion * price.output) : 0;
 }
 
-/** Whether the model's answer carries the canary, however it was spaced or cased. */
-export function leaksCanary(content: string, canary: string): boolean {
+/** Longer texts are only searched as written: what an answer can carry out is bounded by its schema. */
+const MAX_DECODED_CHARS = 50_000;
+
+/**
+ * Whether any of these texts carries the canary: however spaced or cased, reversed, or inside an
+ * encoded run (base64, hex, percent-encoding, escapes, entities — the screen's decoder).
+ */
+export function leaksCanary(texts: readonly string[], canary: string): boolean {
   const squeeze = (s: string) => s.normalize('NFKC').toLowerCase().replace(/[^a-z0-9]/g, '');
-  return squeeze(content).includes(squeeze(canary));
+  const needle = squeeze(canary);
+  const backwards = [...needle].reverse().join('');
+  return texts.some((text) =>
+    [text, ...(text.length <= MAX_DECODED_CHARS ? [decodeRuns(text).text] : [])].some((form) => {
+      const squeezed = squeeze(form);
+      return squeezed.includes(needle) || squeezed.includes(backwards);
+    }),
+  );
 }
+
+/**
+ * How much of its own answer the model is shown again on a repair turn: a whole valid answer (the
+ * schema's 20,000 + 1,000 characters and its JSON), never the megabytes a broken endpoint may send.
+ */
+const MAX_ECHO_CHARS = 22_000;
 
 /** A canary's length, for estimates made before there is one. */
 const CANARY_SHAPE = `AUR-${'x'.repeat(16)}`;
@@ -59,15 +79,19 @@ export function createAsker(deps: AskerDeps): Asker {
 
   /** One call under a budget reservation, settled with what the endpoint reported. */
   async function call(subject: QueryRecord, messages: ChatMessage[], signal: AbortSignal): Promise<Completion> {
-    const reservation = await deps.budgets.reserve(subject, estimate(messages));
-    let completion: Completion | undefined;
+    const guess = estimate(messages);
+    const reservation = await deps.budgets.reserve(subject, guess);
+    let spent = zero;
     try {
-      completion = await deps.provider.complete(messages, signal);
+      const completion = await deps.provider.complete(messages, signal);
+      spent = { tokens: completion.promptTokens + completion.completionTokens, costMicros: costMicros(cfg.prices, cfg.model, { prompt: completion.promptTokens, completion: completion.completionTokens }) };
       return completion;
+    } catch (err) {
+      // A call abandoned at its deadline, or by a cancel or the kill switch, may still have been run
+      // (and billed) by the endpoint: it is charged at its estimate, or hanging up would be free.
+      if (signal.aborted || (err instanceof AppError && err.code === 'UPSTREAM_TIMEOUT')) spent = guess;
+      throw err;
     } finally {
-      const spent = completion
-        ? { tokens: completion.promptTokens + completion.completionTokens, costMicros: costMicros(cfg.prices, cfg.model, { prompt: completion.promptTokens, completion: completion.completionTokens }) }
-        : zero;
       await deps.budgets.settle(subject, reservation, spent);
     }
   }
@@ -93,8 +117,7 @@ export function createAsker(deps: AskerDeps): Asker {
 
     async generate(q, d: StoredDataset, signal): Promise<Generated> {
       const caller = { userId: q.userId, role: q.role, claims: q.claims };
-      const allowed = (await deps.examples.list(d.id)).filter((e) => planQuery(deps.guard, d, e.sql, caller).violations.length === 0);
-      const examples = closestExamples(q.question, allowed, cfg.promptExamples);
+      const examples = closestExamples(q.question, await deps.examples.forCaller(d, caller), cfg.promptExamples);
       const canary = `AUR-${randomBytes(12).toString('base64url')}`;
       const messages = firstTurn(q, d, examples, canary);
       const trace: LlmTrace = { model: cfg.model, explanation: null, attempts: [], prompt_tokens: 0, completion_tokens: 0, cost_micros: 0, examples: examples.length };
@@ -115,8 +138,11 @@ export function createAsker(deps: AskerDeps): Asker {
         const attempt = { sql: null as string | null, valid: false, violations: [] as string[], problem: null as string | null, prompt_tokens: completion.promptTokens, completion_tokens: completion.completionTokens, ms: completion.ms };
         trace.attempts.push(attempt);
 
-        // The answer is withheld entirely: not stored, not shown, not sent back to the model.
-        if (leaksCanary(completion.content, canary)) {
+        // The answer is withheld entirely: not stored, not shown, not sent back to the model. What
+        // would be shown is searched decoded too: a JSON escape (\u0041) hides it from the raw text.
+        const parsed = parseAnswer(completion.content);
+        const shown = parsed.ok ? [parsed.answer.sql, parsed.answer.explanation] : [parsed.problem];
+        if (leaksCanary([completion.content, ...shown], canary)) {
           attempt.violations.push('CANARY_LEAKED');
           attempt.problem = 'The answer repeated the confidential instructions and was withheld.';
           deps.logger.warn({ query_id: q.id, dataset_id: d.id }, 'llm.canary_leaked');
@@ -126,12 +152,11 @@ export function createAsker(deps: AskerDeps): Asker {
             injection: { category: 'prompt_exfiltration', signals: ['canary_leaked'] },
           };
         }
-        const parsed = parseAnswer(completion.content);
         if (!parsed.ok) {
           attempt.violations.push('UNPARSEABLE_ANSWER');
           attempt.problem = parsed.problem;
           last = { sql: null, problem: parsed.problem };
-          messages.push({ role: 'assistant', content: completion.content }, repairMessage({ text: parsed.problem }));
+          messages.push({ role: 'assistant', content: clip(completion.content, MAX_ECHO_CHARS) }, repairMessage({ text: parsed.problem }));
           continue;
         }
         const { sql, explanation } = parsed.answer;
@@ -149,7 +174,7 @@ export function createAsker(deps: AskerDeps): Asker {
         }
         attempt.violations.push(...plan.violations.map((v) => v.code));
         last = { sql, plan };
-        messages.push({ role: 'assistant', content: completion.content }, repairMessage({ violations: plan.violations }));
+        messages.push({ role: 'assistant', content: clip(completion.content, MAX_ECHO_CHARS) }, repairMessage({ violations: plan.violations }));
       }
       const tries = trace.attempts.length;
       const why = last.plan ? refusalMessage(last.plan) : `The model did not answer in the required format: ${last.problem ?? ''}`;

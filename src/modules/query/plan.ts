@@ -74,6 +74,15 @@ export function planQuery(guard: Guard, d: Dataset, sql: string, caller: Caller)
         message: `Your role (${caller.role}) may not filter, join, group or order by PII (${used.join(', ')}): masked values could be recovered that way.`,
       });
     }
+    // A value computed from PII is shown redacted to these roles anyway; computing it is refused,
+    // because whether the computation fails (1 / (ascii(ssn) - 49)) or how long it takes reveals it.
+    const computed = verdict.computed_columns.filter((c) => pii.has(c));
+    if (computed.length > 0) {
+      violations.push({
+        code: 'PII_EXPRESSION_NOT_ALLOWED',
+        message: `Your role (${caller.role}) may select PII (${computed.join(', ')}) only as stored, to be shown masked, not compute with it: whether a computation fails or how long it takes reveals the value.`,
+      });
+    }
   }
   const filters = activeFilters(d, caller.role, verdict.tables_accessed);
   for (const table of qualifiedBypasses(sql, filters)) {

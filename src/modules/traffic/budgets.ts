@@ -149,6 +149,10 @@ export function createBudgets(deps: { db: Db; audit: AuditService }) {
 
     async setBudget(actor: Principal, userId: string | null, budget: { tokens: number | null; costMicros: number | null }): Promise<void> {
       await deps.db.transaction(async (tx) => {
+        if (userId !== null) {
+          const { rows } = await tx.query('SELECT 1 FROM users WHERE id = $1 AND organization_id = $2', [userId, actor.organizationId]);
+          if (rows.length === 0) throw new AppError('RESOURCE_NOT_FOUND', 'No such user.');
+        }
         await tx.query(
           `INSERT INTO llm_budgets (organization_id, user_id, monthly_tokens, monthly_cost_micros) VALUES ($1, $2, $3, $4)
            ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid))
