@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServerDeps } from './server.js';
+import { type ServerDeps, pathOf, routeOf } from './server.js';
 
 /**
  * One access-log line and the HTTP metrics per response. Paths in LOG_SKIP_PATHS (health probes)
@@ -8,8 +8,9 @@ import type { ServerDeps } from './server.js';
 export function installAccessLog(app: FastifyInstance, deps: Pick<ServerDeps, 'config' | 'metrics'>): void {
   const skip = new Set(deps.config.log.skipPaths);
   const { slowRequestMs } = deps.config.http;
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+  // A callback hook: no promise per response.
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = routeOf(request).url ?? 'unmatched';
     const durationMs = reply.elapsedTime;
     const status = reply.statusCode;
     deps.metrics.httpRequests.inc({ method: request.method, route, status_code: String(status) });
@@ -19,6 +20,7 @@ export function installAccessLog(app: FastifyInstance, deps: Pick<ServerDeps, 'c
     }
     const fields = { method: request.method, route, status, duration_ms: Math.round(durationMs * 10) / 10 };
     if (durationMs >= slowRequestMs) request.log.warn(fields, 'http.slow_request');
-    else if (!skip.has(request.url.split('?')[0] ?? '')) request.log.info(fields, 'http.request');
+    else if (skip.size === 0 || !skip.has(pathOf(request.url))) request.log.info(fields, 'http.request');
+    done();
   });
 }
