@@ -16,11 +16,12 @@ import type { Config } from '../config/index.js';
 import { type RequestContext, currentContext, runWithContext } from '../platform/context.js';
 import { AppError } from '../platform/errors.js';
 import { acceptRequestId } from '../platform/ids.js';
-import { type Logging, markRequestLogger } from '../platform/logger.js';
+import type { Logging } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { installAccessLog } from './access-log.js';
 import { createErrorHandler } from './error-handler.js';
 import { installNotFound } from './not-found.js';
+import { LazyRequestLogger } from './request-logger.js';
 import { type DeclaredRoute, isPluginRoute, routeProblems } from './route-config.js';
 import { buildSecurityHeaders } from './security-headers.js';
 
@@ -77,7 +78,7 @@ export function createServer(deps: ServerDeps): App {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: false,
     genReqId: (req) => acceptRequestId(req.headers['x-request-id']),
-    childLoggerFactory: (logger, bindings, options) => markRequestLogger(logger.child(bindings, options)),
+    childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options),
     bodyLimit: config.http.maxBodyBytes,
     trustProxy: config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false,
     return503OnClosing: false,
