@@ -3,6 +3,7 @@ import { AppError } from '../platform/errors.js';
 import type { Principal } from '../modules/identity/index.js';
 import { can } from '../modules/identity/index.js';
 import type { AuthMode } from './route-config.js';
+import { type RouteConfig, routeOf } from './server.js';
 
 export interface Authenticators {
   /** A bearer access token (JWT) → principal, or throws AUTHENTICATION_FAILED. */
@@ -42,10 +43,7 @@ export function installAuthentication(app: FastifyInstance, auth: Authenticators
     await auth.onFailure?.(request.ip);
     throw error;
   };
-  app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config;
-    const mode = config?.auth;
-    if (mode === undefined || mode === 'public') return;
+  const authenticate = async (request: FastifyRequest, config: RouteConfig, mode: Exclude<AuthMode, 'public'>): Promise<void> => {
     const found = credential(request);
     if (!found) throw new AppError('AUTHENTICATION_FAILED', NEEDED[mode]);
     if (found.kind === 'api_key' && mode === 'user') throw new AppError('AUTHENTICATION_FAILED', NEEDED.user);
@@ -58,8 +56,16 @@ export function installAuthentication(app: FastifyInstance, auth: Authenticators
     }
     request.principal = principal;
     request.context.principal = { userId: principal.userId, organizationId: principal.organizationId, apiKeyId: principal.apiKeyId, role: principal.role };
-    if (!config?.permission || !can(principal.role, config.permission)) {
+    if (!config.permission || !can(principal.role, config.permission)) {
       throw new AppError('AUTHORIZATION_FAILED', `Your role (${principal.role}) does not allow this.`);
     }
+  };
+  // A callback hook: public routes (health probes among them) pass without a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const config = routeOf(request);
+    const mode = config.auth;
+    if (mode === undefined || mode === 'public') return done();
+    authenticate(request, config, mode).then(() => done(), done);
+    return undefined;
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../modules/identity/index.js';
+import { routeOf } from './server.js';
 
 export interface Admission {
   admit(input: { principal: Principal | null; ip: string; bucket: string }): Promise<Record<string, string>>;
@@ -11,11 +12,16 @@ export interface Admission {
  * (health, metrics, docs) are exempt. `/v1/auth/*` counts per client address (seed 000).
  */
 export function installRateLimit(app: FastifyInstance, traffic: Admission): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const config = request.routeOptions.config;
-    if (config?.ops || config?.rateLimit === false) return;
-    const path = request.routeOptions.url ?? request.url;
-    const bucket = config?.rateLimit ?? (path.startsWith('/v1/auth/') ? 'auth' : 'default');
-    reply.headers(await traffic.admit({ principal: request.principal, ip: request.ip, bucket }));
+  // A callback hook: exempt routes pass without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    const config = routeOf(request);
+    if (config.ops || config.rateLimit === false) return done();
+    const path = config.url ?? request.url;
+    const bucket = config.rateLimit ?? (path.startsWith('/v1/auth/') ? 'auth' : 'default');
+    traffic.admit({ principal: request.principal, ip: request.context.ip ?? request.ip, bucket }).then((headers) => {
+      reply.headers(headers);
+      done();
+    }, done);
+    return undefined;
   });
 }

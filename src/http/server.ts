@@ -1,18 +1,27 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyContextConfig,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HookHandlerDoneFunction,
+  LogController,
+} from 'fastify';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/index.js';
-import { type RequestContext, runWithContext } from '../platform/context.js';
+import { type RequestContext, currentContext, runWithContext } from '../platform/context.js';
 import { AppError } from '../platform/errors.js';
 import { acceptRequestId } from '../platform/ids.js';
-import { type Logging, markRequestLogger } from '../platform/logger.js';
+import type { Logging } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { installAccessLog } from './access-log.js';
 import { createErrorHandler } from './error-handler.js';
 import { installNotFound } from './not-found.js';
+import { LazyRequestLogger } from './request-logger.js';
 import { type DeclaredRoute, isPluginRoute, routeProblems } from './route-config.js';
 import { buildSecurityHeaders } from './security-headers.js';
 
@@ -29,6 +38,11 @@ export interface ServerDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     context: RequestContext;
+    /**
+     * The matched route's declaration, read once per request by the first hook (Fastify builds a
+     * new `routeOptions` object on every access); null until that hook has run.
+     */
+    routeConfig: RouteConfig | null;
   }
   interface FastifyReply {
     /** The error code sent, for metrics; unset on success. */
@@ -40,6 +54,21 @@ declare module 'fastify' {
   }
 }
 
+/** What a route declared, plus the URL pattern Fastify adds (absent when no route matched). */
+export type RouteConfig = Readonly<FastifyContextConfig & { url?: string }>;
+const UNMATCHED: RouteConfig = Object.freeze({});
+
+/** The request's route declaration (set by the first hook; looked up for requests refused before it). */
+export function routeOf(request: FastifyRequest): RouteConfig {
+  return request.routeConfig ?? (request.routeOptions.config as RouteConfig | undefined) ?? UNMATCHED;
+}
+
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /** The Fastify instance with the platform's hooks; modules add their routes to it. */
 export function createServer(deps: ServerDeps): App {
   const { config, logging } = deps;
@@ -49,7 +78,7 @@ export function createServer(deps: ServerDeps): App {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: false,
     genReqId: (req) => acceptRequestId(req.headers['x-request-id']),
-    childLoggerFactory: (logger, bindings, options) => markRequestLogger(logger.child(bindings, options)),
+    childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options),
     bodyLimit: config.http.maxBodyBytes,
     trustProxy: config.http.trustedProxies.length > 0 ? config.http.trustedProxies : false,
     return503OnClosing: false,
@@ -70,7 +99,28 @@ export function createServer(deps: ServerDeps): App {
     done(null, payload);
   });
 
+  // Step one of every request, one callback hook (no promise per request): the matched route's
+  // declaration, the static security headers, the request id, the request context, then the
+  // shutdown, HTTPS and kill-switch gates, run inside that context.
+  const gate = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const route = routeOf(request);
+    if (closing) return done(new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down.', { retryAfterSeconds: 1 }));
+    if (config.http.forceHttps && !route.ops && request.protocol !== 'https') {
+      void reply.redirect(`https://${request.host}${request.url}`, request.method === 'GET' ? 301 : 308);
+      return undefined;
+    }
+    if (!route.ops && !route.killSwitchExempt && deps.killSwitchOn()) {
+      return done(
+        new AppError('SERVICE_UNAVAILABLE', 'The kill switch is on: Aureus is not answering queries until an admin turns it off.', {
+          retryAfterSeconds: 30,
+        }),
+      );
+    }
+    return done();
+  };
   app.addHook('onRequest', (request, reply, done) => {
+    const route = request.routeOptions.config ?? UNMATCHED;
+    request.routeConfig = route;
     reply.headers(request.url.startsWith('/docs') ? headers.docs : headers.api);
     reply.header('x-request-id', request.id);
     const context: RequestContext = {
@@ -78,26 +128,16 @@ export function createServer(deps: ServerDeps): App {
       ip: request.ip,
       userAgent: request.headers['user-agent'],
       method: request.method,
-      path: request.routeOptions.url ?? request.url.split('?')[0],
+      path: route.url ?? pathOf(request.url),
     };
     request.context = context;
-    runWithContext(context, () => done());
+    runWithContext(context, () => gate(request, reply, done));
   });
   // Body parsing resumes on stream events outside the request's async context; re-enter it.
-  app.addHook('preValidation', (request, _reply, done) => runWithContext(request.context, () => done()));
-
-  app.addHook('onRequest', async (request, reply) => {
-    const route = request.routeOptions.config;
-    if (closing) throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down.', { retryAfterSeconds: 1 });
-    if (config.http.forceHttps && !route?.ops && request.protocol !== 'https') {
-      return reply.redirect(`https://${request.host}${request.url}`, request.method === 'GET' ? 301 : 308);
-    }
-    if (deps.killSwitchOn() && !route?.ops && !route?.killSwitchExempt) {
-      throw new AppError('SERVICE_UNAVAILABLE', 'The kill switch is on: Aureus is not answering queries until an admin turns it off.', {
-        retryAfterSeconds: 30,
-      });
-    }
-    return undefined;
+  // Requests without a body are still inside it, and skip the extra frame.
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (currentContext() === request.context) done();
+    else runWithContext(request.context, done);
   });
 
   const declared: DeclaredRoute[] = [];
@@ -115,6 +155,7 @@ export function createServer(deps: ServerDeps): App {
   });
 
   app.decorateRequest('context', null as unknown as RequestContext);
+  app.decorateRequest('routeConfig', null);
   app.decorateReply('errorCode', null);
   app.setErrorHandler(createErrorHandler(config));
   installNotFound(app);

@@ -51,6 +51,26 @@ export interface Logging {
   flush(): void;
 }
 
+/**
+ * pino's `isoTime`, with the date and time up to the second formatted once per second:
+ * `Date#toISOString` on every line was about 40 % of the cost of an access line. Same output.
+ */
+export function createIsoTime(now: () => number = Date.now): () => string {
+  let second = Number.NaN;
+  let prefix = '';
+  return () => {
+    const ms = Math.floor(now());
+    const s = Math.floor(ms / 1000);
+    if (s !== second) {
+      second = s;
+      // "2026-01-02T03:04:05." — everything before the milliseconds (years past 9999 are longer).
+      prefix = `,"time":"${new Date(s * 1000).toISOString().slice(0, -4)}`;
+    }
+    const frac = ms - s * 1000;
+    return `${prefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z"`;
+  };
+}
+
 function destinationFor(options: LoggingOptions): pino.DestinationStream {
   if (options.destination) return options.destination;
   if (options.format === 'text') {
@@ -67,7 +87,7 @@ export function createLogging(options: LoggingOptions): Logging {
   const loggerOptions: LoggerOptions = {
     level: options.level,
     base: { service: 'aureus' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: createIsoTime(),
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     // Every line written while serving a request carries its id, whichever logger wrote it.

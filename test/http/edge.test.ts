@@ -87,6 +87,28 @@ describe('logging', () => {
     expect(slow[0]?.duration_ms).toBeGreaterThanOrEqual(15);
   });
 
+  it('writes one access line per response, with the request id, route, status and duration', async () => {
+    t = await createTestApp();
+    const response = await t.aureus.server.inject({ method: 'GET', url: '/openapi.json?x=1', headers: { 'x-request-id': 'access-1' } });
+    expect(response.statusCode).toBe(200);
+    const lines = t.logs.lines.filter((l) => l.request_id === 'access-1');
+    expect(lines).toEqual([
+      { level: 'info', time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/), service: 'aureus', request_id: 'access-1', method: 'GET', route: '/openapi.json', status: 200, duration_ms: expect.any(Number), msg: 'http.request' },
+    ]);
+  });
+
+  it("puts the request id on a handler's own log lines and its child loggers", async () => {
+    t = await createTestApp();
+    t.aureus.server.get('/test/logs', { config: { auth: 'public' } }, async (request) => {
+      request.log.warn({ step: 1 }, 'test.handler');
+      request.log.child({ part: 'inner' }).info('test.child');
+      return { ok: true };
+    });
+    await t.aureus.server.inject({ method: 'GET', url: '/test/logs', headers: { 'x-request-id': 'own-1' } });
+    expect(t.logs.find('test.handler')).toEqual([expect.objectContaining({ level: 'warn', request_id: 'own-1', step: 1 })]);
+    expect(t.logs.find('test.child')).toEqual([expect.objectContaining({ level: 'info', request_id: 'own-1', part: 'inner' })]);
+  });
+
   it('leaves skipped paths out of the access log', async () => {
     t = await createTestApp();
     await t.aureus.server.inject({ method: 'GET', url: '/health/live' });

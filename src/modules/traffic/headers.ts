@@ -12,6 +12,18 @@ function sfString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+// Window names are few (policy names), and one is quoted on every answer.
+const quotedNames = new Map<string, string>();
+
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = sfString(name);
+    if (quotedNames.size < 1_000) quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
 const policyFields = new WeakMap<readonly WindowPolicy[], string>();
@@ -19,7 +31,7 @@ const policyFields = new WeakMap<readonly WindowPolicy[], string>();
 function policyField(policies: readonly WindowPolicy[]): string {
   let field = policyFields.get(policies);
   if (field === undefined) {
-    field = policies.map((p) => `${sfString(p.name)};q=${p.limit};w=${Math.max(1, seconds(p.windowMs))}`).join(', ');
+    field = policies.map((p) => `${quotedName(p.name)};q=${p.limit};w=${Math.max(1, seconds(p.windowMs))}`).join(', ');
     policyFields.set(policies, field);
   }
   return field;
@@ -33,7 +45,7 @@ export function rateLimitHeaders(result: RateLimitResult, policies: readonly Win
   const headers: Record<string, string> = {};
   if (!result.unavailable) {
     headers['RateLimit-Policy'] = policyField(policies);
-    headers['RateLimit'] = `${sfString(result.window)};r=${result.remaining};t=${seconds(result.resetMs - result.nowMs)}`;
+    headers['RateLimit'] = `${quotedName(result.window)};r=${result.remaining};t=${seconds(result.resetMs - result.nowMs)}`;
     headers['X-RateLimit-Limit'] = String(result.limit);
     headers['X-RateLimit-Remaining'] = String(result.remaining);
     headers['X-RateLimit-Reset'] = String(Math.ceil(result.resetMs / 1000));

@@ -1,4 +1,4 @@
-import { type Buckets, decide, lifetimeMs, plansFor, toResult } from './sliding-window.js';
+import { type Buckets, type Plan, createBuckets, decide, lifetimeMs, plansFor, toResult } from './sliding-window.js';
 import type { RateLimitResult, RateLimitStore, WindowPolicy } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -47,26 +47,36 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     sweep(t);
     const plans = plansFor(policies);
     // Each window counts under its scope (default: the check's key); decide() sees them together.
-    const touched = new Map<string, Entry>();
-    const state = plans.map((p) => {
+    // A check touches one to three owners, so a short list beats a Map here.
+    const owners: string[] = [];
+    const touched: Entry[] = [];
+    const state: Buckets[] = new Array<Buckets>(plans.length);
+    for (let w = 0; w < plans.length; w++) {
+      const p = plans[w] as Plan;
       const owner = p.scope ?? key;
-      let entry = touched.get(owner) ?? entries.get(owner);
-      if (!entry) entry = { windows: new Map<string, Buckets>(), expiresAt: 0 };
-      touched.set(owner, entry);
-      const id = `${p.name}:${p.bucketMs}`;
-      let buckets = entry.windows.get(id);
-      if (!buckets) {
-        buckets = new Map();
-        entry.windows.set(id, buckets);
+      let at = owners.indexOf(owner);
+      if (at === -1) {
+        at = owners.push(owner) - 1;
+        touched.push(entries.get(owner) ?? { windows: new Map<string, Buckets>(), expiresAt: 0 });
       }
-      return buckets;
-    });
+      const entry = touched[at] as Entry;
+      let buckets = entry.windows.get(p.id);
+      if (!buckets) {
+        buckets = createBuckets();
+        entry.windows.set(p.id, buckets);
+      }
+      state[w] = buckets;
+    }
     const { allowed, tallies } = decide(state, plans, t);
     if (allowed) {
-      for (const [owner, entry] of touched) {
-        entry.expiresAt = Math.max(entry.expiresAt, ...plans.filter((p) => (p.scope ?? key) === owner).map((p) => t + lifetimeMs(p)));
-        entries.delete(owner);
-        entries.set(owner, entry);
+      for (let w = 0; w < plans.length; w++) {
+        const p = plans[w] as Plan;
+        const entry = touched[owners.indexOf(p.scope ?? key)] as Entry;
+        entry.expiresAt = Math.max(entry.expiresAt, t + lifetimeMs(p));
+      }
+      for (let i = 0; i < owners.length; i++) {
+        entries.delete(owners[i] as string);
+        entries.set(owners[i] as string, touched[i] as Entry);
       }
       while (entries.size > maxKeys) entries.delete(entries.keys().next().value as string);
     }

@@ -67,9 +67,10 @@ export interface RouteLimits {
   authFailuresPerMinute: number;
 }
 
-export function routeWindow(bucket: string, limits: RouteLimits, scope: string): WindowPolicy {
+/** The route bucket's window; it counts under the key of the check it is part of (the caller). */
+export function routeWindow(bucket: string, limits: RouteLimits): WindowPolicy {
   const perMinute = bucket === 'auth' ? limits.authPerMinute : bucket === 'ask' ? limits.askPerMinute : limits.perMinute;
-  return { name: bucket === 'default' ? 'route' : bucket, limit: perMinute, windowMs: MINUTE, scope };
+  return { name: bucket === 'default' ? 'route' : bucket, limit: perMinute, windowMs: MINUTE };
 }
 
 /** Sign-in attempts per account (all attempts: a person needs few, a guesser many). */

@@ -8,7 +8,7 @@ import type { Principal } from '../identity/index.js';
 import type { RateLimiter } from './failover.js';
 import { rateLimitHeaders } from './headers.js';
 import type { OverrideCache } from './overrides.js';
-import { QUOTA_WINDOWS, type RouteLimits, limitsFor, loginWindow, routeWindow, tierWindows } from './policies.js';
+import { type LimitOverride, QUOTA_WINDOWS, type RouteLimits, limitsFor, loginWindow, routeWindow, tierWindows } from './policies.js';
 import type { RateLimitResult, WindowPolicy } from './types.js';
 
 export interface AdmitInput {
@@ -30,6 +30,7 @@ export interface TrafficDeps {
 }
 
 const EVENT_DEDUPE_MS = 60_000;
+const MAX_CACHED_WINDOW_LISTS = 10_000;
 
 /** Who a limit counts against: the API key, else the user, else the client address. */
 export function callerKey(principal: Principal | null, ip: string): string {
@@ -87,7 +88,42 @@ export function createTrafficService(deps: TrafficDeps) {
     });
   }
 
-  async function decide(principal: Principal | null, who: string, windows: WindowPolicy[]): Promise<Record<string, string>> {
+  // Window lists are built once per bucket (anonymous callers) or per bucket, organization and key
+  // (principals) and reused: stores, header rendering and the failover wrapper cache their work
+  // per list. The route and key windows count under the check's own key (the caller), so they
+  // carry no scope and one list serves every caller.
+  const anonymous = new Map<string, readonly WindowPolicy[]>();
+  interface Cached {
+    windows: readonly WindowPolicy[];
+    organizationOverride: LimitOverride | undefined;
+    keyOverride: LimitOverride | undefined;
+  }
+  const bySubject = new Map<string, Cached>();
+
+  function windowsFor(bucket: string, principal: Principal | null): readonly WindowPolicy[] {
+    if (!principal) {
+      let windows = anonymous.get(bucket);
+      if (!windows) anonymous.set(bucket, (windows = Object.freeze([routeWindow(bucket, deps.limits)])));
+      return windows;
+    }
+    const organizationOverride = deps.overrides.organization(principal.organizationId);
+    const keyOverride = principal.apiKeyId ? deps.overrides.apiKey(principal.apiKeyId) : undefined;
+    const cacheKey = `${bucket}\n${principal.organizationId}\n${principal.organizationTier}\n${principal.apiKeyId ?? ''}\n${principal.tier}`;
+    const cached = bySubject.get(cacheKey);
+    if (cached && cached.organizationOverride === organizationOverride && cached.keyOverride === keyOverride) return cached.windows;
+    const windows: WindowPolicy[] = [routeWindow(bucket, deps.limits)];
+    windows.push(...tierWindows(`org:${principal.organizationId}`, limitsFor(principal.organizationTier, organizationOverride)));
+    if (principal.apiKeyId && (keyOverride || principal.tier !== principal.organizationTier)) {
+      const own = limitsFor(principal.tier, keyOverride);
+      windows.push({ name: 'key_minute', limit: own.perMinute, windowMs: 60_000 }, { name: 'key_hour', limit: own.perHour, windowMs: 3_600_000 });
+    }
+    bySubject.delete(cacheKey);
+    bySubject.set(cacheKey, { windows: Object.freeze(windows), organizationOverride, keyOverride });
+    if (bySubject.size > MAX_CACHED_WINDOW_LISTS) bySubject.delete(bySubject.keys().next().value as string);
+    return windows;
+  }
+
+  async function decide(principal: Principal | null, who: string, windows: readonly WindowPolicy[]): Promise<Record<string, string>> {
     const result = await deps.limiter.check(who, windows);
     const headers = rateLimitHeaders(result, windows);
     decisions.inc({ policy: result.window, outcome: result.unavailable ? 'unavailable' : result.allowed ? 'allowed' : 'limited' });
@@ -105,16 +141,7 @@ export function createTrafficService(deps: TrafficDeps) {
     admit(input: AdmitInput): Promise<Record<string, string>> {
       const { principal, ip } = input;
       const who = input.bucket === 'auth' ? `ip:${ip}` : callerKey(principal, ip);
-      const windows: WindowPolicy[] = [routeWindow(input.bucket, deps.limits, who)];
-      if (principal) {
-        windows.push(...tierWindows(`org:${principal.organizationId}`, limitsFor(principal.organizationTier, deps.overrides.organization(principal.organizationId))));
-        const keyOverride = principal.apiKeyId ? deps.overrides.apiKey(principal.apiKeyId) : undefined;
-        if (principal.apiKeyId && (keyOverride || principal.tier !== principal.organizationTier)) {
-          const own = limitsFor(principal.tier, keyOverride);
-          windows.push({ name: 'key_minute', limit: own.perMinute, windowMs: 60_000, scope: who }, { name: 'key_hour', limit: own.perHour, windowMs: 3_600_000, scope: who });
-        }
-      }
-      return decide(principal, who, windows);
+      return decide(principal, who, windowsFor(input.bucket, principal));
     },
 
     /** Unauthenticated failures per client address: guessing keys or tokens is limited too. */

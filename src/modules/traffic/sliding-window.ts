@@ -32,10 +32,25 @@ export interface Plan {
   readonly bucketMs: number;
   readonly span: number;
   readonly scope: string | undefined;
+  /** Names the window's state under its owner key (`name:bucketMs`). */
+  readonly id: string;
 }
 
-/** Counts per bucket index of one window for one key. */
-export type Buckets = Map<number, number>;
+/**
+ * Counts per bucket index of one window for one key. Indices are kept in ascending order (Map
+ * order is insertion order, and time only moves on), so expiry prunes from the front and the
+ * reset walks from the front, both without sorting; `total` is the sum of `counts`.
+ */
+export interface Buckets {
+  readonly counts: Map<number, number>;
+  total: number;
+  /** The highest index counted so far. */
+  last: number;
+}
+
+export function createBuckets(): Buckets {
+  return { counts: new Map(), total: 0, last: -Infinity };
+}
 
 export interface Tally {
   /** Requests counted in the window after the decision. */
@@ -45,7 +60,15 @@ export interface Tally {
 
 export function plan(policy: WindowPolicy): Plan {
   const bucketMs = Math.max(1, Math.ceil(policy.windowMs / (policy.buckets ?? DEFAULT_BUCKETS)));
-  return { name: policy.name, limit: policy.limit, windowMs: policy.windowMs, bucketMs, span: Math.ceil(policy.windowMs / bucketMs), scope: policy.scope };
+  return {
+    name: policy.name,
+    limit: policy.limit,
+    windowMs: policy.windowMs,
+    bucketMs,
+    span: Math.ceil(policy.windowMs / bucketMs),
+    scope: policy.scope,
+    id: `${policy.name}:${bucketMs}`,
+  };
 }
 
 /** How long a window's state can matter after its last write (the TTL of an idle key). */
@@ -53,33 +76,50 @@ export function lifetimeMs(p: Plan): number {
   return (p.span + 2) * p.bucketMs;
 }
 
+/** Drops the buckets before `oldest`, which can no longer count. */
+function prune(b: Buckets, oldest: number): void {
+  for (const [index, n] of b.counts) {
+    if (index >= oldest) return;
+    b.counts.delete(index);
+    b.total -= n;
+  }
+}
+
+function count(b: Buckets, index: number): void {
+  const n = b.counts.get(index);
+  if (n !== undefined) b.counts.set(index, n + 1);
+  else if (index > b.last) {
+    b.counts.set(index, 1);
+    b.last = index;
+  } else {
+    // The clock stepped back: re-insert in order so the front is still the oldest bucket.
+    const entries = [...b.counts, [index, 1] as [number, number]].sort((x, y) => x[0] - y[0]);
+    b.counts.clear();
+    for (const [i, c] of entries) b.counts.set(i, c);
+  }
+  b.total++;
+}
+
 /**
  * Decides one request at `now` and, when admitted, records it: mutates `state` (one Buckets per
  * plan), pruning buckets that can no longer count so that memory stays bounded.
  */
 export function decide(state: readonly Buckets[], plans: readonly Plan[], now: number): { allowed: boolean; tallies: Tally[] } {
-  const counts: number[] = [];
+  const n = plans.length;
   let allowed = true;
-  plans.forEach((p, w) => {
-    const buckets = state[w] as Buckets;
-    const oldest = Math.floor(now / p.bucketMs) - p.span;
-    let count = 0;
-    for (const [index, n] of buckets) {
-      if (index >= oldest) count += n;
-      else buckets.delete(index);
-    }
-    counts.push(count);
-    if (count >= p.limit) allowed = false;
-  });
-  if (allowed) {
-    plans.forEach((p, w) => {
-      const buckets = state[w] as Buckets;
-      const current = Math.floor(now / p.bucketMs);
-      buckets.set(current, (buckets.get(current) ?? 0) + 1);
-      counts[w] = (counts[w] as number) + 1;
-    });
+  for (let w = 0; w < n; w++) {
+    const p = plans[w] as Plan;
+    const b = state[w] as Buckets;
+    prune(b, Math.floor(now / p.bucketMs) - p.span);
+    if (b.total >= p.limit) allowed = false;
   }
-  const tallies = plans.map((p, w) => ({ count: counts[w] as number, resetMs: resetAt(state[w] as Buckets, p, counts[w] as number, now) }));
+  const tallies: Tally[] = new Array<Tally>(n);
+  for (let w = 0; w < n; w++) {
+    const p = plans[w] as Plan;
+    const b = state[w] as Buckets;
+    if (allowed) count(b, Math.floor(now / p.bucketMs));
+    tallies[w] = { count: b.total, resetMs: resetAt(b, p, b.total, now) };
+  }
   return { allowed, tallies };
 }
 
@@ -92,8 +132,8 @@ export function resetAt(buckets: Buckets, p: Plan, count: number, now: number): 
   const need = Math.max(1, count - p.limit + 1);
   let freed = 0;
   let reset = now;
-  for (const index of [...buckets.keys()].sort((a, b) => a - b)) {
-    freed += buckets.get(index) as number;
+  for (const [index, n] of buckets.counts) {
+    freed += n;
     reset = (index + p.span + 1) * p.bucketMs;
     if (freed >= need) break;
   }
@@ -102,22 +142,22 @@ export function resetAt(buckets: Buckets, p: Plan, count: number, now: number): 
 
 /** The answer both stores give, from each window's tally. */
 export function toResult(plans: readonly Plan[], now: number, allowed: boolean, tallies: readonly Tally[], source: ResultSource): RateLimitResult {
-  const windows: WindowResult[] = plans.map((p, w) => {
-    const t = tallies[w] as Tally;
-    return { name: p.name, limit: p.limit, remaining: Math.max(0, p.limit - t.count), resetMs: t.resetMs };
-  });
+  const windows: WindowResult[] = new Array<WindowResult>(plans.length);
   let binding = 0;
   let retryAfterMs = 0;
-  windows.forEach((win, w) => {
-    const best = windows[binding] as WindowResult;
+  for (let w = 0; w < plans.length; w++) {
+    const p = plans[w] as Plan;
+    const t = tallies[w] as Tally;
+    const win: WindowResult = { name: p.name, limit: p.limit, remaining: Math.max(0, p.limit - t.count), resetMs: t.resetMs };
+    windows[w] = win;
     if (allowed) {
-      if (win.remaining < best.remaining) binding = w;
-    } else if ((tallies[w] as Tally).count >= win.limit && Math.max(1, win.resetMs - now) > retryAfterMs) {
+      if (win.remaining < (windows[binding] as WindowResult).remaining) binding = w;
+    } else if (t.count >= win.limit && Math.max(1, win.resetMs - now) > retryAfterMs) {
       // A refusal is bound by the full window that frees last: all must admit at once.
       binding = w;
       retryAfterMs = Math.max(1, win.resetMs - now);
     }
-  });
+  }
   const b = windows[binding] as WindowResult;
   return { allowed, unavailable: false, window: b.name, limit: b.limit, remaining: b.remaining, resetMs: b.resetMs, retryAfterMs, nowMs: now, source, windows };
 }
