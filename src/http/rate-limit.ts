@@ -3,7 +3,8 @@ import type { Principal } from '../modules/identity/index.js';
 import { routeOf } from './server.js';
 
 export interface Admission {
-  admit(input: { principal: Principal | null; ip: string; bucket: string }): Promise<Record<string, string>>;
+  /** The rate-limit headers of an admitted request: synchronously when decided locally. */
+  admit(input: { principal: Principal | null; ip: string; bucket: string }): Record<string, string> | Promise<Record<string, string>>;
 }
 
 /**
@@ -12,16 +13,21 @@ export interface Admission {
  * (health, metrics, docs) are exempt. `/v1/auth/*` counts per client address (seed 000).
  */
 export function installRateLimit(app: FastifyInstance, traffic: Admission): void {
-  // A callback hook: exempt routes pass without a promise.
+  // A callback hook: exempt routes and local decisions pass without a promise.
   app.addHook('onRequest', (request, reply, done) => {
     const config = routeOf(request);
     if (config.ops || config.rateLimit === false) return done();
     const path = config.url ?? request.url;
     const bucket = config.rateLimit ?? (path.startsWith('/v1/auth/') ? 'auth' : 'default');
-    traffic.admit({ principal: request.principal, ip: request.context.ip ?? request.ip, bucket }).then((headers) => {
-      reply.headers(headers);
-      done();
-    }, done);
-    return undefined;
+    const admitted = traffic.admit({ principal: request.principal, ip: request.context.ip ?? request.ip, bucket });
+    if (admitted instanceof Promise) {
+      admitted.then((headers) => {
+        reply.headers(headers);
+        done();
+      }, done);
+      return undefined;
+    }
+    reply.headers(admitted);
+    return done();
   });
 }

@@ -67,6 +67,29 @@ describe('failover', () => {
     expect(rl.stats()).toMatchObject({ redisErrors: 1, redisTimeouts: 0, probeFailures: 4 });
   });
 
+  it('decides synchronously only while checks do not go to Redis, counting in the same memory as check()', async () => {
+    const redis = fakeRedis();
+    const { rl, events } = limiter(redis.store);
+    expect(rl.decideNow('k', minute)).toBeUndefined();
+    expect(redis.calls.check).toBe(0);
+    redis.set('down');
+    await rl.check('k', minute);
+    const local = rl.decideNow('k', minute);
+    expect(local).toMatchObject({ allowed: true, source: 'memory', remaining: 8 });
+    expect(events).toEqual(['error', 'allowed:memory', 'allowed:memory']);
+    for (let i = 0; i < 8; i++) rl.decideNow('k', minute);
+    expect(rl.decideNow('k', minute)).toMatchObject({ allowed: false, source: 'memory', remaining: 0 });
+    expect(redis.calls.check).toBe(1);
+  });
+
+  it('closed mode decides "unavailable" synchronously while Redis is down', async () => {
+    const redis = fakeRedis();
+    const { rl } = limiter(redis.store, { mode: 'closed', unavailableRetryAfterMs: 2_000 });
+    redis.set('down');
+    await rl.check('k', minute);
+    expect(rl.decideNow('k', minute)).toMatchObject({ allowed: false, unavailable: true, retryAfterMs: 2_000, source: 'none' });
+  });
+
   it('a hung Redis costs one deadline, then nothing', async () => {
     const redis = fakeRedis();
     const { rl } = limiter(redis.store, { timeoutMs: 50 });

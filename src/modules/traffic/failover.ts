@@ -47,6 +47,12 @@ export interface LimiterStats {
 
 export interface RateLimiter {
   check(key: string, policies: readonly WindowPolicy[]): Promise<RateLimitResult>;
+  /**
+   * The same decision, synchronously, when it is made in this process right now (no Redis, or
+   * Redis is failed over); undefined when only `check` can decide. The request path tries it first
+   * so that a local decision costs no promise.
+   */
+  decideNow(key: string, policies: readonly WindowPolicy[]): RateLimitResult | undefined;
   /** `fallback` whenever checks don't go to Redis, whatever the mode does instead. */
   state(): LimiterState;
   stats(): LimiterStats;
@@ -152,6 +158,7 @@ export function createRateLimiter(options: FailoverOptions): RateLimiter {
       }
       return record(degraded(key, policies, Date.now()));
     },
+    decideNow: (key, policies) => (state === 'redis' ? undefined : record(degraded(key, policies, Date.now()))),
     state: () => state,
     stats: () => ({ state, ...counts }),
     close() {

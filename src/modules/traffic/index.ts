@@ -32,10 +32,16 @@ export interface TrafficDeps {
   logger: Logger;
 }
 
-/** No Redis: one process's memory is the whole truth (embedded mode). */
+/** No Redis: one process's memory is the whole truth (embedded mode), and every decision is local. */
 function memoryOnly(): RateLimiter {
   const memory = createMemoryStore();
-  return { check: async (key, policies) => memory.checkNow(key, policies), state: () => 'fallback', stats: () => ({ state: 'fallback', allowed: 0, limited: 0, unavailable: 0, redisErrors: 0, redisTimeouts: 0, probeFailures: 0 }), close: () => undefined };
+  return {
+    check: async (key, policies) => memory.checkNow(key, policies),
+    decideNow: (key, policies) => memory.checkNow(key, policies),
+    state: () => 'fallback',
+    stats: () => ({ state: 'fallback', allowed: 0, limited: 0, unavailable: 0, redisErrors: 0, redisTimeouts: 0, probeFailures: 0 }),
+    close: () => undefined,
+  };
 }
 
 export async function createTrafficModule(deps: TrafficDeps) {

@@ -123,22 +123,30 @@ export function createTrafficService(deps: TrafficDeps) {
     return windows;
   }
 
-  async function decide(principal: Principal | null, who: string, windows: readonly WindowPolicy[]): Promise<Record<string, string>> {
-    const result = await deps.limiter.check(who, windows);
+  /** Headers for an admitted request; a refusal is recorded (once a minute per caller) and rejected. */
+  function settle(principal: Principal | null, who: string, windows: readonly WindowPolicy[], result: RateLimitResult): Record<string, string> | Promise<never> {
     const headers = rateLimitHeaders(result, windows);
     decisions.inc({ policy: result.window, outcome: result.unavailable ? 'unavailable' : result.allowed ? 'allowed' : 'limited' });
     if (result.allowed) return headers;
-    if (!result.unavailable) await recordViolation(principal, who, result);
-    throw refusal(result, headers);
+    if (result.unavailable) return Promise.reject(refusal(result, headers));
+    return recordViolation(principal, who, result).then(() => Promise.reject(refusal(result, headers)));
+  }
+
+  /** Synchronous when the limiter decides in this process (no promise on that path), else a promise. */
+  function decide(principal: Principal | null, who: string, windows: readonly WindowPolicy[]): Record<string, string> | Promise<Record<string, string>> {
+    const local = deps.limiter.decideNow(who, windows);
+    if (local) return settle(principal, who, windows, local);
+    return deps.limiter.check(who, windows).then((result) => settle(principal, who, windows, result));
   }
 
   return {
     /**
      * One atomic check of every window that applies: the route's per-caller limit (per client IP
      * on auth routes), the organization's tier and quotas, and an API key's own override. Returns
-     * the rate-limit headers; throws 429 (or 503 when limits are unavailable and the mode is closed).
+     * the rate-limit headers, synchronously when the decision is local; rejects with 429 (or 503
+     * when limits are unavailable and the mode is closed).
      */
-    admit(input: AdmitInput): Promise<Record<string, string>> {
+    admit(input: AdmitInput): Record<string, string> | Promise<Record<string, string>> {
       const { principal, ip } = input;
       const who = input.bucket === 'auth' ? `ip:${ip}` : callerKey(principal, ip);
       return decide(principal, who, windowsFor(input.bucket, principal));
