@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvidenceConflictError, type EvidenceInput } from '../../src/modules/audit/index.js';
+import { EvidenceConflictError, type EvidenceInput, eventRow, securityRow } from '../../src/modules/audit/index.js';
 import { verifyEventInclusion, verifyEvidencePack } from '../../src/modules/audit/verifier.js';
 import { type TestApp, createTestApp } from '../harness/app.js';
 import { type Session, otherOrganization, userWithRole } from '../harness/identity.js';
@@ -98,6 +98,41 @@ describe('evidence packs', () => {
     })).rejects.toThrow('the act failed');
     expect(Number((await t.aureus.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_evidence')).rows[0]?.n)).toBe(before);
     expect((await t.aureus.db.query("SELECT 1 FROM audit_events WHERE event_type = 'query.rolled_back'")).rows).toEqual([]);
+  });
+
+  it('writes a batch of acts in one statement: each row keeps its own request, every pack and event is sealed and verifies', async () => {
+    const requests = ['batch-req-1', 'batch-req-2', 'batch-req-3'].map((requestId, i) => ({ requestId, ip: `10.0.0.${i + 1}`, userAgent: 'batch-test', method: 'POST', path: '/v1/query/sql' }));
+    const prepared = requests.map((context) => audit().service.evidence.prepare(refusedQuery(analyst), context));
+    const rows = {
+      events: [eventRow({ type: 'query.submitted', organizationId: analyst.organizationId, userId: analyst.userId }, requests[0]), ...prepared.map((p) => p.event)],
+      security: [securityRow({ type: 'query_refused', severity: 'medium' as const, organizationId: analyst.organizationId, userId: analyst.userId, detail: { n: 1 } }, requests[2])],
+      evidence: prepared.map((p) => p.evidence),
+    };
+    const statements: string[] = [];
+    await t.aureus.db.transaction(async (tx) => {
+      const counting = { query: (sql: string, params?: unknown[]) => (statements.push(sql), tx.query(sql, params)) } as unknown as typeof tx;
+      await audit().service.write(counting, rows);
+    });
+    expect(statements).toHaveLength(1);
+    const events = await t.aureus.db.query<{ id: string; request_id: string; ip_address: string }>('SELECT id, request_id, host(ip_address) AS ip_address FROM audit_events WHERE id = ANY($1::uuid[]) ORDER BY request_id', [rows.events.map((e) => e.id)]);
+    expect(events.rows.map((r) => [r.request_id, r.ip_address])).toEqual([['batch-req-1', '10.0.0.1'], ['batch-req-1', '10.0.0.1'], ['batch-req-2', '10.0.0.2'], ['batch-req-3', '10.0.0.3']]);
+    const security = await t.aureus.db.query<{ request_id: string; request_path: string }>('SELECT request_id, request_path FROM security_events WHERE id = $1', [rows.security[0]?.id]);
+    expect(security.rows).toEqual([{ request_id: 'batch-req-3', request_path: '/v1/query/sql' }]);
+    await audit().sealer.flush();
+    expect(await audit().evidence.drainOutbox()).toBeGreaterThanOrEqual(3);
+    for (const p of prepared) {
+      const body = (await inject({ method: 'GET', url: `/v1/audit/evidence/${p.receipt.evidenceId}`, headers: analyst.auth })).json();
+      expect(body).toMatchObject({ verified: true, storage: { stored: true, matches: true }, audit: { event_id: p.event.id } });
+      expect(JSON.parse(body.canonical_json).request_id).toBe(p.event.context?.requestId);
+    }
+    expect(await audit().reader.verify()).toMatchObject({ ok: true, unsealed: 0 });
+  });
+
+  it('writes nothing for an empty batch', async () => {
+    const statements: string[] = [];
+    const counting = { query: (sql: string) => (statements.push(sql), Promise.resolve({ rows: [] })) } as unknown as Parameters<ReturnType<typeof audit>['service']['write']>[0];
+    await audit().service.write(counting, { events: [], security: [], evidence: [] });
+    expect(statements).toEqual([]);
   });
 
   it('records approval decisions the same way', async () => {

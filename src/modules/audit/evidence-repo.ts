@@ -21,15 +21,6 @@ export interface EvidenceRow {
 
 export type NewEvidence = Omit<EvidenceRow, 'userTeam' | 'createdAt' | 'stored'>;
 
-export async function insertEvidence(tx: Executor, e: NewEvidence): Promise<void> {
-  await tx.query(
-    `INSERT INTO audit_evidence (id, organization_id, kind, subject_id, user_id, event_id, canonical_json, sha256, signature, key_id, storage_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [e.id, e.organizationId, e.kind, e.subjectId, e.userId, e.eventId, e.canonicalJson, e.sha256, e.signature, e.keyId, e.storageKey],
-  );
-  await tx.query('INSERT INTO audit_evidence_outbox (evidence_id) VALUES ($1)', [e.id]);
-}
-
 export async function findEvidence(db: Executor, id: string): Promise<EvidenceRow | undefined> {
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT e.*, u.team AS user_team, o.evidence_id IS NULL AS stored
@@ -72,8 +63,8 @@ export async function outboxBatch(db: Executor, limit: number): Promise<OutboxIt
   return rows.map((r) => ({ evidenceId: r.evidence_id, storageKey: r.storage_key, canonicalJson: r.canonical_json }));
 }
 
-export async function markStored(db: Executor, evidenceId: string): Promise<void> {
-  await db.query('DELETE FROM audit_evidence_outbox WHERE evidence_id = $1', [evidenceId]);
+export async function markStored(db: Executor, evidenceIds: string[]): Promise<void> {
+  if (evidenceIds.length > 0) await db.query('DELETE FROM audit_evidence_outbox WHERE evidence_id = ANY($1::uuid[])', [evidenceIds]);
 }
 
 export async function markAttempt(db: Executor, evidenceId: string): Promise<void> {

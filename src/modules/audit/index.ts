@@ -16,7 +16,8 @@ import { createAuditService } from './service.js';
 import { type EvidenceStore, createLocalStore } from './store-local.js';
 import { createS3Client, createS3Store } from './store-s3.js';
 
-export type { AuditService } from './service.js';
+export type { AuditRows, AuditService } from './service.js';
+export { eventRow, securityRow } from './service.js';
 export type { AuditEvent, SecurityEvent, Outcome, Severity } from './schemas.js';
 export type { EvidenceInput, EvidenceReceipt } from './evidence-service.js';
 export type { VerifyReport } from './verification.js';

@@ -1,6 +1,8 @@
-import { currentContext } from '../../platform/context.js';
+import { randomUUID } from 'node:crypto';
+import { type RequestContext, currentContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/index.js';
-import type { EvidenceInput, EvidenceReceipt } from './evidence-service.js';
+import { type AuditRows, type EventRow, type SecurityRow, insertAuditRows } from './batch-repo.js';
+import type { EvidenceInput, EvidenceReceipt, PreparedEvidence } from './evidence-service.js';
 import { insertAuditEvent, insertSecurityEvent } from './repo.js';
 import type { AuditEvent, SecurityEvent } from './schemas.js';
 
@@ -15,18 +17,38 @@ export interface AuditService {
   /**
    * Evidence packs for executed or refused queries and approval decisions: call `create` inside
    * the act's transaction; it records `input.event` too (docs/audit.md "Evidence packs").
+   * `prepare` builds and signs a pack for `write` (a batch of acts).
    */
-  evidence: { create(db: Executor, input: EvidenceInput): Promise<EvidenceReceipt> };
+  evidence: {
+    create(db: Executor, input: EvidenceInput): Promise<EvidenceReceipt>;
+    prepare(input: EvidenceInput, context: RequestContext | undefined): PreparedEvidence;
+  };
+  /**
+   * Group commit: the rows of many acts (each with its own request's context) in one statement,
+   * inside the caller's transaction. Build them with `eventRow`, `securityRow` and `evidence.prepare`.
+   */
+  write(db: Executor, rows: AuditRows): Promise<void>;
 }
 
-const NO_EVIDENCE = {
-  create: () => Promise.reject(new Error('evidence packs need the audit module (createAuditModule)')),
+export type { AuditRows } from './batch-repo.js';
+
+/** An audit event row for `write`, attributed to `context`'s request. */
+export const eventRow = (event: AuditEvent, context: RequestContext | undefined): EventRow => ({ id: randomUUID(), event, context });
+export const securityRow = (event: SecurityEvent, context: RequestContext | undefined): SecurityRow => ({ id: randomUUID(), event, context });
+
+const missing = () => new Error('evidence packs need the audit module (createAuditModule)');
+const NO_EVIDENCE: AuditService['evidence'] = {
+  create: () => Promise.reject(missing()),
+  prepare: () => {
+    throw missing();
+  },
 };
 
 export function createAuditService(evidence: AuditService['evidence'] = NO_EVIDENCE): AuditService {
   return {
     record: (db, event) => insertAuditEvent(db, event, currentContext()),
     recordSecurityEvent: (db, event) => insertSecurityEvent(db, event, currentContext()),
-    evidence: { create: (db, input) => evidence.create(db, input) },
+    evidence: { create: (db, input) => evidence.create(db, input), prepare: (input, context) => evidence.prepare(input, context) },
+    write: insertAuditRows,
   };
 }

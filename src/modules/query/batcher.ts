@@ -1,4 +1,4 @@
-import { type RequestContext, currentContext, runWithContext } from '../../platform/context.js';
+import { type RequestContext, currentContext } from '../../platform/context.js';
 import type { Db, Executor } from '../../platform/db/index.js';
 
 /** An item with the request context it was submitted in (audit rows take request id and ip from it). */
@@ -12,11 +12,6 @@ export type Flush<I, R> = (tx: Executor, batch: Batched<I>[]) => Promise<R[]>;
 interface Waiting<I, R> extends Batched<I> {
   resolve(value: R): void;
   reject(err: unknown): void;
-}
-
-/** Runs fn in the item's request context, so what it writes is attributed to that request. */
-export function inContext<T>(b: Batched<unknown>, fn: () => Promise<T>): Promise<T> {
-  return b.context ? runWithContext(b.context, fn) : fn();
 }
 
 /**

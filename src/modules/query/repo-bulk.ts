@@ -22,13 +22,15 @@ export async function insertQueries(db: Executor, queries: QueryRecord[]): Promi
   await db.query(`INSERT INTO queries (${COLUMNS}) SELECT ${COLUMNS} FROM json_populate_recordset(NULL::queries, $1::json)`, [JSON.stringify(queries.map(row))]);
 }
 
+const LOG_COLUMNS = 'organization_id uuid, user_id uuid, natural_language_query text, generated_sql text, was_successful boolean, error_message text, execution_time_ms numeric, request_id text';
+const LOG_NAMES = LOG_COLUMNS.split(', ').map((c) => c.split(' ')[0]).join(', ');
+
 /**
- * Many final states in two statements: the queries (inserted, or updated unless already final — a
- * cancel that won stays) with their sealed results, then their query_audit_log rows, only for the
- * queries this write finished. Returns the ids it finished.
+ * Many final states in one statement: the queries (inserted, or updated unless already final — a
+ * cancel that won stays) with their sealed results and their query_audit_log rows, both only for
+ * the queries this write finished (CTEs keyed on the rows actually finished). Returns those ids.
  */
 export async function finishQueries(db: Executor, finals: { record: QueryRecord; sealed: Buffer | null; expiresAt: Date | null }[]): Promise<Set<string>> {
-  // The results ride in the same statement (a CTE keyed on the rows actually finished).
   const { rows } = await db.query<{ id: string }>(
     `WITH finished AS (
        INSERT INTO queries (${COLUMNS}) SELECT ${COLUMNS} FROM json_populate_recordset(NULL::queries, $1::json)
@@ -41,23 +43,19 @@ export async function finishQueries(db: Executor, finals: { record: QueryRecord;
      ), stored AS (
        INSERT INTO query_results (query_id, sealed, expires_at)
        SELECT r.query_id, r.sealed, r.expires_at FROM json_populate_recordset(NULL::query_results, $2::json) r JOIN finished f ON f.id = r.query_id
+     ), logged AS (
+       INSERT INTO query_audit_log (${LOG_NAMES})
+       SELECT ${LOG_NAMES.split(', ').map((c) => `r.${c}`).join(', ')} FROM json_to_recordset($3::json) AS r(query_id uuid, ${LOG_COLUMNS}) JOIN finished f ON f.id = r.query_id
      )
      SELECT id FROM finished`,
     [
       JSON.stringify(finals.map((f) => row(f.record))),
       JSON.stringify(finals.filter((f) => f.sealed).map((f) => ({ query_id: f.record.id, sealed: `\\x${(f.sealed as Buffer).toString('hex')}`, expires_at: f.expiresAt?.toISOString() }))),
-    ],
-  );
-  const done = new Set(rows.map((r) => r.id));
-  const applied = finals.filter((f) => done.has(f.record.id));
-  if (applied.length > 0) {
-    const log = 'organization_id, user_id, natural_language_query, generated_sql, was_successful, error_message, execution_time_ms, request_id';
-    await db.query(`INSERT INTO query_audit_log (${log}) SELECT ${log} FROM json_populate_recordset(NULL::query_audit_log, $1::json)`, [
-      JSON.stringify(applied.map(({ record: q }) => ({
-        organization_id: q.organizationId, user_id: q.userId, natural_language_query: q.question, generated_sql: q.sql, was_successful: q.status === 'success',
+      JSON.stringify(finals.map(({ record: q }) => ({
+        query_id: q.id, organization_id: q.organizationId, user_id: q.userId, natural_language_query: q.question, generated_sql: q.sql, was_successful: q.status === 'success',
         error_message: q.errorMessage, execution_time_ms: q.executionTimeMs, request_id: q.requestId,
       }))),
-    ]);
-  }
-  return done;
+    ],
+  );
+  return new Set(rows.map((r) => r.id));
 }

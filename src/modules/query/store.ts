@@ -1,6 +1,8 @@
 import type { Db, Executor } from '../../platform/db/index.js';
-import type { AuditService, Severity } from '../audit/index.js';
-import { type Batched, createCommitBatcher, inContext } from './batcher.js';
+import type { RequestContext } from '../../platform/context.js';
+import { type AuditRows, type AuditService, eventRow, securityRow } from '../audit/index.js';
+import type { AuditEvent, SecurityEvent, Severity } from '../audit/index.js';
+import { type Batched, createCommitBatcher } from './batcher.js';
 import { queryEvidence } from './evidence.js';
 import type { Outcome } from './execute.js';
 import * as repo from './repo.js';
@@ -24,56 +26,61 @@ interface Final {
 /**
  * Every write of the query path, through group commit: the row and submitted event when a job is
  * queued; and the final state with its sealed result, query_audit_log row, audit events and
- * evidence pack (executed and refused queries), in one transaction — multi-row statements for Aureus's own tables, one audit call per
- * event (in its request's context) for the audit module's.
+ * evidence pack (executed and refused queries), in one transaction. A batch of any size is four
+ * round trips: BEGIN, the queries with their results and query_audit_log rows, every audit row of
+ * the batch (each attributed to its own request), COMMIT.
  */
 export function createQueryStore(deps: { db: Db; audit: AuditService; results: ResultStore; parallel: number }) {
-  async function finalEvents(tx: Executor, q: QueryRecord, outcome: Outcome): Promise<void> {
+  /** The audit rows of one final state, added to `rows`. */
+  function finalRows(rows: AuditRows, q: QueryRecord, outcome: Outcome, context: RequestContext | undefined): void {
     const refused = q.errorCode === 'SQL_VALIDATION_FAILED' && (outcome.plan?.violations.length ?? 0) > 0;
     const base = { dataset_id: q.datasetId, fingerprint: q.fingerprint, policy_version: q.policyVersion };
+    const pack = (event: AuditEvent) => {
+      // The act's event is written with its evidence pack, and names it.
+      const prepared = deps.audit.evidence.prepare(queryEvidence(q, outcome, event), context);
+      rows.events.push(prepared.event);
+      rows.evidence.push(prepared.evidence);
+    };
+    const security = (event: SecurityEvent) => rows.security.push(securityRow(event, context));
     if (q.status === 'success') {
-      // The executed event is written by the evidence pack that commits with it.
-      await deps.audit.evidence.create(tx, queryEvidence(q, outcome, {
+      pack({
         type: 'query.executed', ...who(q),
         details: {
           ...base, row_count: q.rowCount, truncated: q.truncated, cached: q.cached, execution_time_ms: q.executionTimeMs, result_sha256: q.resultSha256,
           masked_columns: (q.columns ?? []).filter((c) => c.masked).map((c) => `${c.name}:${c.masking}`), row_filters: outcome.plan?.filteredTables ?? [],
         },
-      }));
+      });
     } else if (q.errorCode === 'PROMPT_INJECTION_DETECTED') {
       const injection = outcome.injection ?? { category: 'unknown', signals: [] };
-      await deps.audit.evidence.create(tx, queryEvidence(q, outcome, { type: 'query.refused', outcome: 'denied', ...who(q), details: { ...base, reason: 'prompt_injection', category: injection.category } }));
-      await deps.audit.recordSecurityEvent(tx, { type: 'prompt_injection_detected', severity: 'high', organizationId: q.organizationId, userId: q.userId, detail: { query_id: q.id, dataset_id: q.datasetId, ...injection } });
+      pack({ type: 'query.refused', outcome: 'denied', ...who(q), details: { ...base, reason: 'prompt_injection', category: injection.category } });
+      security({ type: 'prompt_injection_detected', severity: 'high', organizationId: q.organizationId, userId: q.userId, detail: { query_id: q.id, dataset_id: q.datasetId, ...injection } });
     } else if (q.status === 'cancelled') {
-      await deps.audit.record(tx, { type: 'query.cancelled', ...who(q), details: { ...base, reason: q.errorMessage } });
+      rows.events.push(eventRow({ type: 'query.cancelled', ...who(q), details: { ...base, reason: q.errorMessage } }, context));
     } else if (refused) {
       const codes = (outcome.plan?.violations ?? []).map((v) => v.code);
-      await deps.audit.evidence.create(tx, queryEvidence(q, outcome, { type: 'query.refused', outcome: 'denied', ...who(q), details: { ...base, violations: codes } }));
+      pack({ type: 'query.refused', outcome: 'denied', ...who(q), details: { ...base, violations: codes } });
       const severity: Severity = codes.some((c) => HIGH.has(c)) ? 'high' : 'medium';
-      await deps.audit.recordSecurityEvent(tx, { type: 'query_refused', severity, organizationId: q.organizationId, userId: q.userId, detail: { query_id: q.id, ...base, violations: codes } });
+      security({ type: 'query_refused', severity, organizationId: q.organizationId, userId: q.userId, detail: { query_id: q.id, ...base, violations: codes } });
     } else {
-      await deps.audit.record(tx, { type: 'query.failed', outcome: 'failure', ...who(q), details: { ...base, error_code: q.errorCode } });
+      rows.events.push(eventRow({ type: 'query.failed', outcome: 'failure', ...who(q), details: { ...base, error_code: q.errorCode } }, context));
     }
   }
 
   async function flushFinals(tx: Executor, batch: Batched<Final>[]): Promise<boolean[]> {
     const done = await finishQueries(tx, batch.map(({ item }) => ({ record: item.record, sealed: item.sealed?.sealed ?? null, expiresAt: item.sealed?.expiresAt ?? null })));
-    // Issued together: on a connection that pipelines, the batch's audit rows share one round trip.
-    await Promise.all(
-      batch
-        .filter((b) => done.has(b.item.record.id))
-        .map((b) =>
-          inContext(b, async () => {
-            await Promise.all([b.item.withSubmitted ? deps.audit.record(tx, submittedEvent(b.item.record)) : undefined, finalEvents(tx, b.item.record, b.item.outcome)]);
-          }),
-        ),
-    );
+    const rows: AuditRows = { events: [], security: [], evidence: [] };
+    for (const { item, context } of batch) {
+      if (!done.has(item.record.id)) continue;
+      if (item.withSubmitted) rows.events.push(eventRow(submittedEvent(item.record), context));
+      finalRows(rows, item.record, item.outcome, context);
+    }
+    await deps.audit.write(tx, rows);
     return batch.map(({ item }) => done.has(item.record.id));
   }
 
   async function flushSubmitted(tx: Executor, batch: Batched<QueryRecord>[]): Promise<void[]> {
     await insertQueries(tx, batch.map((b) => b.item));
-    for (const b of batch) await inContext(b, () => deps.audit.record(tx, submittedEvent(b.item)));
+    await deps.audit.write(tx, { events: batch.map((b) => eventRow(submittedEvent(b.item), b.context)), security: [], evidence: [] });
     return batch.map(() => undefined);
   }
 
