@@ -9,7 +9,6 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import compress from '@fastify/compress';
-import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/index.js';
@@ -160,8 +159,8 @@ export function createServer(deps: ServerDeps): App {
   app.setErrorHandler(createErrorHandler(config));
   installNotFound(app);
   installAccessLog(app, deps);
-  app.register(cookie);
-  app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { 1: 4 } } });
+  // Responses only: the API takes no compressed request bodies, which keeps a hook off every request.
+  app.register(compress, { global: true, globalDecompression: false, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { 1: 4 } } });
   if (config.http.corsOrigins.length > 0) {
     app.register(cors, {
       origin: config.http.corsOrigins,

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.js';
 import type { App } from '../../http/server.js';
@@ -41,24 +42,30 @@ export function identityRoutes(app: App, deps: { sessions: Sessions; users: User
     return { access_token: t.accessToken, refresh_token: t.refreshToken, token_type: 'bearer' as const, expires_in: t.expiresIn, user: userView(t.user) };
   };
 
-  app.post('/v1/auth/login', { config: { auth: 'public', rateLimit: 'auth' }, schema: { tags, summary: 'Sign in', body: LoginBody, response: { 200: TokenPair } } }, async (request, reply) =>
-    send(reply, await deps.sessions.login(request.body.email, request.body.password)),
-  );
+  // The refresh-token cookie is read and written only by these routes: the cookie plugin (a hook
+  // on every request and every response) is registered for them alone.
+  app.register(async (plugin) => {
+    await plugin.register(cookie);
+    const scope = plugin as unknown as App;
+    scope.post('/v1/auth/login', { config: { auth: 'public', rateLimit: 'auth' }, schema: { tags, summary: 'Sign in', body: LoginBody, response: { 200: TokenPair } } }, async (request, reply) =>
+      send(reply, await deps.sessions.login(request.body.email, request.body.password)),
+    );
 
-  app.post('/v1/auth/refresh', { config: { auth: 'public', rateLimit: 'auth' }, schema: { tags, summary: 'Rotate the refresh token', body: RefreshBody, response: { 200: TokenPair } } }, async (request, reply) => {
-    let token = request.body?.refresh_token;
-    if (!token) {
-      token = request.cookies[REFRESH_COOKIE];
-      if (token) checkCookieOrigin(request, deps.config.http.corsOrigins);
-    }
-    if (!token) throw new AppError('AUTHENTICATION_FAILED', 'A refresh token is required (body or cookie).');
-    return send(reply, await deps.sessions.refresh(token));
-  });
+    scope.post('/v1/auth/refresh', { config: { auth: 'public', rateLimit: 'auth' }, schema: { tags, summary: 'Rotate the refresh token', body: RefreshBody, response: { 200: TokenPair } } }, async (request, reply) => {
+      let token = request.body?.refresh_token;
+      if (!token) {
+        token = request.cookies[REFRESH_COOKIE];
+        if (token) checkCookieOrigin(request, deps.config.http.corsOrigins);
+      }
+      if (!token) throw new AppError('AUTHENTICATION_FAILED', 'A refresh token is required (body or cookie).');
+      return send(reply, await deps.sessions.refresh(token));
+    });
 
-  app.post('/v1/auth/logout', { config: { auth: 'user', permission: 'auth.self' }, schema: { tags, summary: 'End this session everywhere' } }, async (request, reply) => {
-    await deps.sessions.logout(principalOf(request));
-    reply.clearCookie(REFRESH_COOKIE, { path: '/v1/auth' });
-    return reply.status(204).send();
+    scope.post('/v1/auth/logout', { config: { auth: 'user', permission: 'auth.self' }, schema: { tags, summary: 'End this session everywhere' } }, async (request, reply) => {
+      await deps.sessions.logout(principalOf(request));
+      reply.clearCookie(REFRESH_COOKIE, { path: '/v1/auth' });
+      return reply.status(204).send();
+    });
   });
 
   app.get('/v1/auth/me', { config: { auth: 'either', permission: 'auth.self' }, schema: { tags, summary: 'Who am I', response: { 200: UserView } } }, async (request) => {
