@@ -19,43 +19,43 @@ describe('rateLimitHeaders', () => {
       name: 'allowed',
       result: base,
       headers: {
-        'RateLimit-Policy': '"minute";q=60;w=60, "hour";q=1000;w=3600',
-        RateLimit: '"minute";r=59;t=30',
-        'X-RateLimit-Limit': '60',
-        'X-RateLimit-Remaining': '59',
-        'X-RateLimit-Reset': '1700000030',
+        'ratelimit-policy': '"minute";q=60;w=60, "hour";q=1000;w=3600',
+        ratelimit: '"minute";r=59;t=30',
+        'x-ratelimit-limit': '60',
+        'x-ratelimit-remaining': '59',
+        'x-ratelimit-reset': '1700000030',
       },
     },
     {
       name: 'refused by the hour, sub-second parts rounded up',
       result: { ...base, allowed: false, window: 'hour', limit: 1_000, remaining: 0, resetMs: 1_700_000_100_001, retryAfterMs: 100_001 },
       headers: {
-        'RateLimit-Policy': '"minute";q=60;w=60, "hour";q=1000;w=3600',
-        RateLimit: '"hour";r=0;t=101',
-        'X-RateLimit-Limit': '1000',
-        'X-RateLimit-Remaining': '0',
-        'X-RateLimit-Reset': '1700000101',
-        'Retry-After': '101',
+        'ratelimit-policy': '"minute";q=60;w=60, "hour";q=1000;w=3600',
+        ratelimit: '"hour";r=0;t=101',
+        'x-ratelimit-limit': '1000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': '1700000101',
+        'retry-after': '101',
       },
     },
     {
       name: 'unavailable (closed mode): only Retry-After',
       result: { ...base, allowed: false, unavailable: true, window: '', limit: 0, remaining: 0, retryAfterMs: 5_000, source: 'none' as const },
-      headers: { 'Retry-After': '5' },
+      headers: { 'retry-after': '5' },
     },
     {
       name: 'Retry-After is never 0',
       result: { ...base, allowed: false, remaining: 0, resetMs: base.nowMs + 1, retryAfterMs: 1 },
-      headers: { RateLimit: '"minute";r=0;t=1', 'Retry-After': '1' },
+      headers: { ratelimit: '"minute";r=0;t=1', 'retry-after': '1' },
     },
   ])('$name', ({ result, headers }) => {
     expect(rateLimitHeaders(result, policies)).toMatchObject(headers);
-    if (result.unavailable) expect(Object.keys(rateLimitHeaders(result, policies))).toEqual(['Retry-After']);
+    if (result.unavailable) expect(Object.keys(rateLimitHeaders(result, policies))).toEqual(['retry-after']);
   });
 
   it('quotes names as Structured Fields strings', () => {
     const odd: WindowPolicy[] = [{ name: 'a"b\\c', limit: 1, windowMs: 500 }];
-    expect(rateLimitHeaders({ ...base, window: 'a"b\\c' }, odd)).toMatchObject({ 'RateLimit-Policy': '"a\\"b\\\\c";q=1;w=1', RateLimit: '"a\\"b\\\\c";r=59;t=30' });
+    expect(rateLimitHeaders({ ...base, window: 'a"b\\c' }, odd)).toMatchObject({ 'ratelimit-policy': '"a\\"b\\\\c";q=1;w=1', ratelimit: '"a\\"b\\\\c";r=59;t=30' });
   });
 });
 

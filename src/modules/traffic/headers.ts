@@ -1,4 +1,5 @@
-// Response headers for a rate-limit decision, after draft-ietf-httpapi-ratelimit-headers-11:
+// Response headers for a rate-limit decision, after draft-ietf-httpapi-ratelimit-headers-11 (names in
+// lower case, as Fastify stores them, so none is case-folded per request):
 //   RateLimit-Policy: "minute";q=60;w=60, "hour";q=1000;w=3600   (every policy, stable)
 //   RateLimit: "minute";r=59;t=30                                 (the binding policy only, as the
 //                                                                  draft's multi-window example does)
@@ -44,12 +45,12 @@ function policyField(policies: readonly WindowPolicy[]): string {
 export function rateLimitHeaders(result: RateLimitResult, policies: readonly WindowPolicy[]): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!result.unavailable) {
-    headers['RateLimit-Policy'] = policyField(policies);
-    headers['RateLimit'] = `${quotedName(result.window)};r=${result.remaining};t=${seconds(result.resetMs - result.nowMs)}`;
-    headers['X-RateLimit-Limit'] = String(result.limit);
-    headers['X-RateLimit-Remaining'] = String(result.remaining);
-    headers['X-RateLimit-Reset'] = String(Math.ceil(result.resetMs / 1000));
+    headers['ratelimit-policy'] = policyField(policies);
+    headers['ratelimit'] = `${quotedName(result.window)};r=${result.remaining};t=${seconds(result.resetMs - result.nowMs)}`;
+    headers['x-ratelimit-limit'] = String(result.limit);
+    headers['x-ratelimit-remaining'] = String(result.remaining);
+    headers['x-ratelimit-reset'] = String(Math.ceil(result.resetMs / 1000));
   }
-  if (!result.allowed) headers['Retry-After'] = String(Math.max(1, seconds(result.retryAfterMs)));
+  if (!result.allowed) headers['retry-after'] = String(Math.max(1, seconds(result.retryAfterMs)));
   return headers;
 }
