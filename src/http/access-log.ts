@@ -6,7 +6,6 @@ import { type ServerDeps, pathOf, routeOf } from './server.js';
  * are not logged; slow requests are logged at warn with their route and duration.
  */
 export function installAccessLog(app: FastifyInstance, deps: Pick<ServerDeps, 'config' | 'metrics' | 'logging'>): void {
-  const root = deps.logging.root;
   const skip = new Set(deps.config.log.skipPaths);
   const { slowRequestMs } = deps.config.http;
   // A callback hook: no promise per response.
@@ -19,11 +18,11 @@ export function installAccessLog(app: FastifyInstance, deps: Pick<ServerDeps, 'c
     if (status >= 400) {
       deps.metrics.httpErrors.inc({ route, code: reply.errorCode ?? String(status) });
     }
-    // Through the root logger with the request id as a field: the same line the request's own
-    // logger would write, without creating that logger for requests that log nothing else.
+    // With the request id as a field: the same line the request's own logger would write, without
+    // creating that logger for requests that log nothing else.
     const fields = { request_id: request.id, method: request.method, route, status, duration_ms: Math.round(durationMs * 10) / 10 };
-    if (durationMs >= slowRequestMs) root.warn(fields, 'http.slow_request');
-    else if (skip.size === 0 || !skip.has(pathOf(request.url))) root.info(fields, 'http.request');
+    if (durationMs >= slowRequestMs) deps.logging.access('warn', fields, 'http.slow_request');
+    else if (skip.size === 0 || !skip.has(pathOf(request.url))) deps.logging.access('info', fields, 'http.request');
     done();
   });
 }
