@@ -2,7 +2,8 @@
 // role, audit with group commit) through POST /v1/query/sql, against a bare Fastify route running
 // the same statement with pg, on the same PostgreSQL target, in one run. Budget: the governed
 // point lookup keeps >= 50% of the bare route's throughput. The result cache is off (every request
-// runs on the target); a last line shows the cached path. Rounds alternate; each side keeps its best.
+// runs on the target); a last line shows the cached path. Every side is warmed up, rounds alternate,
+// and each side keeps its best.
 import { type Figure, best, load, row, startServer } from './lib.js';
 import { createBenchTarget, startGoverned } from './target.js';
 
@@ -27,12 +28,12 @@ try {
   for (const [name, sql] of Object.entries(statements)) {
     const figures: Figure[][] = [[], [], []];
     await load(`${bare.url}/bench/sql`, { durationS: 1, ...post(sql) });
-    await load(`${sides[0]?.url}/v1/query/sql`, { durationS: 1, ...post(sql, sides[0]) });
+    for (const side of sides) await load(`${side.url}/v1/query/sql`, { durationS: 1, ...post(sql, side) });
     for (let r = 0; r < ROUNDS; r++) {
       figures[0]?.push(await load(`${bare.url}/bench/sql`, post(sql)));
       figures[1]?.push(await load(`${sides[0]?.url}/v1/query/sql`, post(sql, sides[0])));
+      figures[2]?.push(await load(`${sides[1]?.url}/v1/query/sql`, post(sql, sides[1])));
     }
-    figures[2]?.push(await load(`${sides[1]?.url}/v1/query/sql`, post(sql, sides[1])));
     const b = best(figures[0] ?? []);
     const g = best(figures[1] ?? []);
     console.log(row(`bare Fastify + pg, ${name}`, b));
