@@ -1,5 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { configFrom } from '../../src/config/index.js';
+import { reservationHoldMs } from '../../src/modules/traffic/index.js';
 import { ADMIN, type TestApp, createTestApp } from '../harness/app.js';
 import { type Session, loginAdmin, otherOrganization, userWithRole } from '../harness/identity.js';
 
@@ -174,6 +176,46 @@ describe('LLM budgets', () => {
     expect(await budgets.resetMonthly(next)).toBe(2);
     const { rows } = await (t as TestApp).aureus.db.query("SELECT count(*)::int AS n FROM audit_events WHERE event_type = 'budget.monthly_reset'");
     expect(rows[0]).toEqual({ n: 1 });
+  });
+
+  it('releases a reservation whose call died once it expires, exactly once, even when the call settles late', async () => {
+    await appWith();
+    const admin = await loginAdmin(t as TestApp);
+    const analyst = await userWithRole(t as TestApp, 'analyst');
+    await inject({ method: 'PUT', url: '/v1/admin/budgets', headers: admin.auth, payload: { user_id: analyst.userId, monthly_tokens: 300, monthly_cost_micros: null } });
+    const { budgets } = (t as TestApp).aureus.modules.traffic;
+    const { db } = (t as TestApp).aureus;
+    const spender = { organizationId: analyst.organizationId, userId: analyst.userId };
+    const reserved = async () =>
+      (await db.query<{ t: string }>('SELECT reserved_tokens AS t FROM llm_usage WHERE user_id = $1', [analyst.userId])).rows.map((r) => Number(r.t));
+
+    // The call's process dies after reserving: the reservation holds the budget…
+    const stranded = await budgets.reserve(spender, { tokens: 250, costMicros: 0 });
+    await expect(budgets.reserve(spender, { tokens: 100, costMicros: 0 })).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect(await budgets.sweep()).toBe(0);
+    // …until its hold runs out (rewound here instead of waiting).
+    await db.query("UPDATE llm_reservations SET expires_at = now() - interval '1 second' WHERE id = $1", [stranded.id]);
+    expect(await budgets.sweep()).toBe(1);
+    expect(await budgets.sweep()).toBe(0);
+    expect(await reserved()).toEqual([0]);
+    const next = await budgets.reserve(spender, { tokens: 100, costMicros: 0 });
+    expect(await reserved()).toEqual([100]);
+
+    // The first call settles after all: its spend counts, its reservation is not released twice.
+    await budgets.settle(spender, stranded, { tokens: 40, costMicros: 0 });
+    expect(await reserved()).toEqual([100]);
+    await budgets.settle(spender, next, { tokens: 60, costMicros: 0 });
+    const { rows } = await db.query<{ tokens: string; reserved_tokens: string }>('SELECT tokens, reserved_tokens FROM llm_usage WHERE user_id = $1', [analyst.userId]);
+    expect(rows.map((r) => [Number(r.tokens), Number(r.reserved_tokens)])).toEqual([[100, 0]]);
+    expect((await db.query('SELECT 1 FROM llm_reservations WHERE user_id = $1', [analyst.userId])).rows).toEqual([]);
+    const events = await db.query<{ details: { released: number } }>("SELECT details FROM audit_events WHERE event_type = 'budget.reservations_released'");
+    expect(events.rows.map((r) => r.details.released)).toEqual([1]);
+  });
+
+  it('holds a reservation as long as a call can legitimately take, and no longer', () => {
+    const vars = { LLM_MODEL: 'm', OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', LLM_TIMEOUT_MS: '20000', LLM_MAX_RETRIES: '2', LLM_RETRY_AFTER_MAX_MS: '5000' };
+    expect(reservationHoldMs(configFrom({ ENVIRONMENT: 'test', ...vars }))).toBe(20_000 * 3 + 5_000 * 2 + 60_000);
+    expect(reservationHoldMs(configFrom({ ENVIRONMENT: 'test' }))).toBe(15 * 60_000);
   });
 
   it('lets concurrent reservations spend a budget exactly once, and records unbudgeted spend without reserving', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db, Executor } from '../../platform/db/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { AuditService } from '../audit/index.js';
@@ -15,6 +16,13 @@ export function nextPeriodStart(at = new Date()): Date {
 export interface Spend {
   tokens: number;
   costMicros: number;
+}
+
+/** An open reservation (`id` null when no budget applied and nothing was reserved). */
+export interface Reservation {
+  id: string | null;
+  period: string;
+  estimate: Spend;
 }
 
 /** Who is charged: the user, and with them their organization. */
@@ -81,8 +89,9 @@ async function addUsage(db: Executor, s: Subject, p: string, used: Spend, reserv
  * reserves its estimate before it goes to the model — refused with QUOTA_EXCEEDED when either
  * budget would be exceeded — and settles the actual spend afterwards.
  */
-export function createBudgets(deps: { db: Db; audit: AuditService }) {
+export function createBudgets(deps: { db: Db; audit: AuditService; /** How long a call may hold its reservation before the sweep releases it. */ holdMs: number }) {
   const subjects = (p: Spender): Subject[] => [{ organizationId: p.organizationId, userId: null }, { organizationId: p.organizationId, userId: p.userId }];
+  const NOTHING: Spend = { tokens: 0, costMicros: 0 };
 
   /**
    * Throws QUOTA_EXCEEDED when `estimate` on top of what is spent (and reserved) passes a budget.
@@ -120,22 +129,66 @@ export function createBudgets(deps: { db: Db; audit: AuditService }) {
 
     /**
      * Reserves `estimate` against both budgets, under their rows' locks so concurrent calls cannot
-     * overrun together. Unbudgeted spenders reserve nothing (and take no lock): settle records the spend.
+     * overrun together, and records the reservation with its expiry (see `sweep`). Unbudgeted
+     * spenders reserve nothing (and take no lock): settle records the spend.
      */
-    async reserve(spender: Spender, estimate: Spend): Promise<{ period: string; estimate: Spend }> {
+    async reserve(spender: Spender, estimate: Spend): Promise<Reservation> {
       const p = period();
       return deps.db.transaction(async (tx) => {
-        if (!(await refuseOver(tx, spender, p, estimate, true))) return { period: p, estimate: { tokens: 0, costMicros: 0 } };
-        for (const s of subjects(spender)) await addUsage(tx, s, p, { tokens: 0, costMicros: 0 }, estimate);
-        return { period: p, estimate };
+        if (!(await refuseOver(tx, spender, p, estimate, true))) return { id: null, period: p, estimate: NOTHING };
+        for (const s of subjects(spender)) await addUsage(tx, s, p, NOTHING, estimate);
+        const id = randomUUID();
+        await tx.query(
+          `INSERT INTO llm_reservations (id, organization_id, user_id, period, tokens, cost_micros, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7::double precision / 1000))`,
+          [id, spender.organizationId, spender.userId, p, estimate.tokens, estimate.costMicros, deps.holdMs],
+        );
+        return { id, period: p, estimate };
       });
     },
 
-    /** Replaces the reservation with what was actually spent (also when the call failed: spend 0). */
-    async settle(subject: Spender, reservation: { period: string; estimate: Spend }, actual: Spend): Promise<void> {
-      const release = { tokens: -reservation.estimate.tokens, costMicros: -reservation.estimate.costMicros };
+    /**
+     * Replaces the reservation with what was actually spent (also when the call failed: spend 0).
+     * A reservation the sweep already released is not released twice; the spend is recorded anyway.
+     */
+    async settle(subject: Spender, reservation: Reservation, actual: Spend): Promise<void> {
       await deps.db.transaction(async (tx) => {
+        const open = reservation.id === null ? [] : (await tx.query('DELETE FROM llm_reservations WHERE id = $1 RETURNING id', [reservation.id])).rows;
+        const release = open.length > 0 ? { tokens: -reservation.estimate.tokens, costMicros: -reservation.estimate.costMicros } : NOTHING;
         for (const s of subjects(subject)) await addUsage(tx, s, reservation.period, actual, release);
+      });
+    },
+
+    /**
+     * Releases reservations past their expiry: calls that never settled because their process died.
+     * Run every minute by the scheduler; safe on any number of instances at once (each expired row
+     * is deleted, and released, by exactly one of them). Returns how many it released.
+     */
+    async sweep(): Promise<number> {
+      return deps.db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ organization_id: string; user_id: string; period: string; tokens: string; cost_micros: string }>(
+          'DELETE FROM llm_reservations WHERE expires_at < now() RETURNING organization_id, user_id, period, tokens, cost_micros',
+        );
+        // Summed per usage row and applied in one order (organization row first, as reserve locks
+        // them), so two sweeps or a sweep and a reservation never wait on each other in a cycle.
+        const releases = new Map<string, { subject: Subject; period: string; spend: Spend }>();
+        for (const r of rows) {
+          for (const subject of subjects({ organizationId: r.organization_id, userId: r.user_id })) {
+            const key = `${subject.organizationId}/${subject.userId ?? ''}/${r.period}`;
+            const entry = releases.get(key) ?? { subject, period: r.period, spend: { tokens: 0, costMicros: 0 } };
+            entry.spend.tokens -= Number(r.tokens);
+            entry.spend.costMicros -= Number(r.cost_micros);
+            releases.set(key, entry);
+          }
+        }
+        for (const key of [...releases.keys()].sort()) {
+          const { subject, period: p, spend } = releases.get(key) as { subject: Subject; period: string; spend: Spend };
+          await addUsage(tx, subject, p, NOTHING, spend);
+        }
+        if (rows.length > 0) {
+          await deps.audit.record(tx, { type: 'budget.reservations_released', resourceType: 'budget', details: { released: rows.length } });
+        }
+        return rows.length;
       });
     },
 
@@ -179,6 +232,7 @@ export function createBudgets(deps: { db: Db; audit: AuditService }) {
           [p],
         );
         await tx.query('UPDATE llm_usage SET reserved_tokens = 0, reserved_cost_micros = 0 WHERE period < $1 AND (reserved_tokens <> 0 OR reserved_cost_micros <> 0)', [p]);
+        await tx.query('DELETE FROM llm_reservations WHERE period < $1', [p]);
         await deps.audit.record(tx, { type: 'budget.monthly_reset', resourceType: 'budget', resourceId: p, details: { period: p, opened: rowCount } });
         return rowCount;
       });

@@ -20,6 +20,7 @@ export type { Budgets, Spend } from './budgets.js';
 export { TIER_LIMITS } from './policies.js';
 
 export const BUDGET_RESET_JOB = 'budgets.reset_monthly';
+export const RESERVATION_SWEEP_JOB = 'budgets.release_expired';
 
 export interface TrafficDeps {
   db: Db;
@@ -44,6 +45,17 @@ function memoryOnly(): RateLimiter {
   };
 }
 
+/**
+ * The longest a model call can legitimately hold its budget reservation: every attempt at its
+ * deadline, every permitted Retry-After wait between them, and a minute's margin. Past it, an open
+ * reservation belongs to a call whose process died.
+ */
+export function reservationHoldMs(config: Config): number {
+  const llm = config.llm;
+  if (!llm) return 15 * 60_000;
+  return llm.timeoutMs * (llm.maxRetries + 1) + llm.retryAfterMaxMs * llm.maxRetries + 60_000;
+}
+
 export async function createTrafficModule(deps: TrafficDeps) {
   const { rateLimit } = deps.config;
   const redisErrors = deps.metrics.counter('aureus_rate_limit_redis_errors_total', 'Rate-limit Redis calls that failed, by kind.', ['kind']);
@@ -64,9 +76,11 @@ export async function createTrafficModule(deps: TrafficDeps) {
   const overrides = new OverrideCache(deps.db, deps.broadcast);
   await overrides.start();
   const service = createTrafficService({ limiter, overrides, audit: deps.audit, db: deps.db, redis: deps.redis, metrics: deps.metrics, logger: deps.logger, limits: rateLimit });
-  const budgets = createBudgets({ db: deps.db, audit: deps.audit });
+  const budgets = createBudgets({ db: deps.db, audit: deps.audit, holdMs: reservationHoldMs(deps.config) });
   deps.queue.handle(BUDGET_RESET_JOB, async () => budgets.resetMonthly());
   await deps.queue.schedule(BUDGET_RESET_JOB, '5 0 1 * *');
+  deps.queue.handle(RESERVATION_SWEEP_JOB, async () => budgets.sweep());
+  await deps.queue.schedule(RESERVATION_SWEEP_JOB, '* * * * *');
   return {
     service,
     budgets,
