@@ -28,6 +28,10 @@ const SECURITY_COLUMNS = 'id uuid, event_type text, severity text, organization_
 const EVIDENCE_COLUMNS = 'id uuid, organization_id uuid, kind text, subject_id text, user_id uuid, event_id uuid, canonical_json text, sha256 text, signature text, key_id text, storage_key text';
 
 const names = (columns: string) => columns.split(', ').map((c) => c.split(' ')[0]).join(', ');
+const [EVENT_NAMES, SECURITY_NAMES, EVIDENCE_NAMES] = [EVENT_COLUMNS, SECURITY_COLUMNS, EVIDENCE_COLUMNS].map(names);
+const INSERT_EVENTS = (p: string) => `INSERT INTO audit_events (${EVENT_NAMES}) SELECT ${EVENT_NAMES} FROM json_to_recordset(${p}) AS r(${EVENT_COLUMNS})`;
+const INSERT_SECURITY = (p: string) => `INSERT INTO security_events (${SECURITY_NAMES}) SELECT ${SECURITY_NAMES} FROM json_to_recordset(${p}) AS r(${SECURITY_COLUMNS})`;
+const INSERT_EVIDENCE = (p: string) => `INSERT INTO audit_evidence (${EVIDENCE_NAMES}) SELECT ${EVIDENCE_NAMES} FROM json_to_recordset(${p}) AS r(${EVIDENCE_COLUMNS}) RETURNING id`;
 
 const eventJson = ({ id, event, context }: EventRow) => ({
   id, event_type: event.type, outcome: event.outcome ?? 'success', organization_id: event.organizationId ?? null, user_id: event.userId ?? null,
@@ -59,12 +63,9 @@ export async function insertAuditRows(db: Executor, rows: AuditRows): Promise<vo
     params.push(JSON.stringify(json));
     parts.push(sql(`$${params.length}::json`));
   };
-  add((p) => `INSERT INTO audit_events (${names(EVENT_COLUMNS)}) SELECT ${names(EVENT_COLUMNS)} FROM json_to_recordset(${p}) AS r(${EVENT_COLUMNS})`, rows.events.map(eventJson));
-  add((p) => `INSERT INTO security_events (${names(SECURITY_COLUMNS)}) SELECT ${names(SECURITY_COLUMNS)} FROM json_to_recordset(${p}) AS r(${SECURITY_COLUMNS})`, rows.security.map(securityJson));
-  add(
-    (p) => `INSERT INTO audit_evidence (${names(EVIDENCE_COLUMNS)}) SELECT ${names(EVIDENCE_COLUMNS)} FROM json_to_recordset(${p}) AS r(${EVIDENCE_COLUMNS}) RETURNING id`,
-    rows.evidence.map(evidenceJson),
-  );
+  add(INSERT_EVENTS, rows.events.map(eventJson));
+  add(INSERT_SECURITY, rows.security.map(securityJson));
+  add(INSERT_EVIDENCE, rows.evidence.map(evidenceJson));
   if (parts.length === 0) return;
   const evidence = rows.evidence.length > 0 ? parts.pop() : undefined;
   // The outbox row references its pack: it is the main statement, reading the pack CTE's ids.
