@@ -208,13 +208,34 @@ describe('LLM budgets', () => {
     const { rows } = await db.query<{ tokens: string; reserved_tokens: string }>('SELECT tokens, reserved_tokens FROM llm_usage WHERE user_id = $1', [analyst.userId]);
     expect(rows.map((r) => [Number(r.tokens), Number(r.reserved_tokens)])).toEqual([[100, 0]]);
     expect((await db.query('SELECT 1 FROM llm_reservations WHERE user_id = $1', [analyst.userId])).rows).toEqual([]);
-    const events = await db.query<{ details: { released: number } }>("SELECT details FROM audit_events WHERE event_type = 'budget.reservations_released'");
-    expect(events.rows.map((r) => r.details.released)).toEqual([1]);
+    const events = await db.query<{ organization_id: string; details: { released: number } }>("SELECT organization_id, details FROM audit_events WHERE event_type = 'budget.reservations_released'");
+    expect(events.rows.map((r) => [r.organization_id, r.details.released])).toEqual([[analyst.organizationId, 1]]);
+  });
+
+  it('never deadlocks when calls of a user with a budget of their own reserve and settle at once, and counts every call', async () => {
+    await appWith();
+    const admin = await loginAdmin(t as TestApp);
+    const analyst = await userWithRole(t as TestApp, 'analyst');
+    // Only the user has a budget: the organization's row is locked and updated all the same.
+    await inject({ method: 'PUT', url: '/v1/admin/budgets', headers: admin.auth, payload: { user_id: analyst.userId, monthly_tokens: 1_000_000, monthly_cost_micros: null } });
+    const { budgets } = (t as TestApp).aureus.modules.traffic;
+    const spender = { organizationId: analyst.organizationId, userId: analyst.userId };
+    const calls = async () => {
+      for (let i = 0; i < 5; i++) await budgets.settle(spender, await budgets.reserve(spender, { tokens: 100, costMicros: 0 }), { tokens: 7, costMicros: 0 });
+    };
+    const results = await Promise.allSettled(Array.from({ length: 12 }, calls));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    const { rows } = await (t as TestApp).aureus.db.query<{ user_id: string | null; tokens: string; reserved_tokens: string }>(
+      'SELECT user_id, tokens, reserved_tokens FROM llm_usage WHERE organization_id = $1 ORDER BY user_id NULLS FIRST',
+      [analyst.organizationId],
+    );
+    expect(rows.map((r) => [r.user_id, Number(r.tokens), Number(r.reserved_tokens)])).toEqual([[null, 420, 0], [analyst.userId, 420, 0]]);
   });
 
   it('holds a reservation as long as a call can legitimately take, and no longer', () => {
     const vars = { LLM_MODEL: 'm', OPENAI_BASE_URL: 'http://127.0.0.1:1/v1', LLM_TIMEOUT_MS: '20000', LLM_MAX_RETRIES: '2', LLM_RETRY_AFTER_MAX_MS: '5000' };
-    expect(reservationHoldMs(configFrom({ ENVIRONMENT: 'test', ...vars }))).toBe(20_000 * 3 + 5_000 * 2 + 60_000);
+    expect(reservationHoldMs(configFrom({ ENVIRONMENT: 'test', ...vars }))).toBe(20_000 * 3 + 8_000 * 2 + 60_000);
+    expect(reservationHoldMs(configFrom({ ENVIRONMENT: 'test', ...vars, LLM_RETRY_AFTER_MAX_MS: '30000' }))).toBe(20_000 * 3 + 30_000 * 2 + 60_000);
     expect(reservationHoldMs(configFrom({ ENVIRONMENT: 'test' }))).toBe(15 * 60_000);
   });
 

@@ -103,8 +103,13 @@ export function createBudgets(deps: { db: Db; audit: AuditService; /** How long 
       [{ organizationId: spender.organizationId, userId: null }, budgets.organization],
       [{ organizationId: spender.organizationId, userId: spender.userId }, budgets.user],
     ];
-    for (const [s, budget] of checks.filter(([, b]) => limited(b))) {
+    if (!checks.some(([, b]) => limited(b))) return false;
+    for (const [s, budget] of checks) {
+      // Locking takes both rows, the organization's first (the order settle and the sweep update
+      // them in), even when only one has a budget: so no two of them can wait on each other in a cycle.
+      if (!lock && !limited(budget)) continue;
       const spent = await usageRow(tx, s, p, lock);
+      if (!limited(budget)) continue;
       const over =
         (budget.tokens !== null && spent.tokens + estimate.tokens > budget.tokens) ||
         (budget.costMicros !== null && spent.costMicros + estimate.costMicros > budget.costMicros);
@@ -118,7 +123,7 @@ export function createBudgets(deps: { db: Db; audit: AuditService; /** How long 
         });
       }
     }
-    return checks.some(([, b]) => limited(b));
+    return true;
   }
 
   return {
@@ -185,8 +190,10 @@ export function createBudgets(deps: { db: Db; audit: AuditService; /** How long 
           const { subject, period: p, spend } = releases.get(key) as { subject: Subject; period: string; spend: Spend };
           await addUsage(tx, subject, p, NOTHING, spend);
         }
-        if (rows.length > 0) {
-          await deps.audit.record(tx, { type: 'budget.reservations_released', resourceType: 'budget', details: { released: rows.length } });
+        const perOrganization = new Map<string, number>();
+        for (const r of rows) perOrganization.set(r.organization_id, (perOrganization.get(r.organization_id) ?? 0) + 1);
+        for (const [organizationId, released] of perOrganization) {
+          await deps.audit.record(tx, { type: 'budget.reservations_released', organizationId, resourceType: 'budget', resourceId: organizationId, details: { released } });
         }
         return rows.length;
       });
@@ -231,8 +238,9 @@ export function createBudgets(deps: { db: Db; audit: AuditService; /** How long 
            ON CONFLICT (organization_id, COALESCE(user_id, '${NO_USER}'::uuid), period) DO NOTHING`,
           [p],
         );
-        await tx.query('UPDATE llm_usage SET reserved_tokens = 0, reserved_cost_micros = 0 WHERE period < $1 AND (reserved_tokens <> 0 OR reserved_cost_micros <> 0)', [p]);
+        // Reservations before usage rows: the order settle and the sweep take them in.
         await tx.query('DELETE FROM llm_reservations WHERE period < $1', [p]);
+        await tx.query('UPDATE llm_usage SET reserved_tokens = 0, reserved_cost_micros = 0 WHERE period < $1 AND (reserved_tokens <> 0 OR reserved_cost_micros <> 0)', [p]);
         await deps.audit.record(tx, { type: 'budget.monthly_reset', resourceType: 'budget', resourceId: p, details: { period: p, opened: rowCount } });
         return rowCount;
       });

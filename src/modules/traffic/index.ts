@@ -47,13 +47,15 @@ function memoryOnly(): RateLimiter {
 
 /**
  * The longest a model call can legitimately hold its budget reservation: every attempt at its
- * deadline, every permitted Retry-After wait between them, and a minute's margin. Past it, an open
+ * deadline, the longest wait between them, and a minute's margin. Past it, an open
  * reservation belongs to a call whose process died.
  */
 export function reservationHoldMs(config: Config): number {
   const llm = config.llm;
   if (!llm) return 15 * 60_000;
-  return llm.timeoutMs * (llm.maxRetries + 1) + llm.retryAfterMaxMs * llm.maxRetries + 60_000;
+  // Between attempts the provider waits the endpoint's Retry-After (up to LLM_RETRY_AFTER_MAX_MS) or
+  // its own backoff (at most 8 s).
+  return llm.timeoutMs * (llm.maxRetries + 1) + Math.max(llm.retryAfterMaxMs, 8_000) * llm.maxRetries + 60_000;
 }
 
 export async function createTrafficModule(deps: TrafficDeps) {
