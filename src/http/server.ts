@@ -108,6 +108,10 @@ export function createServer(deps: ServerDeps): App {
       void reply.redirect(`https://${request.host}${request.url}`, request.method === 'GET' ? 301 : 308);
       return undefined;
     }
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      return done(new AppError('UNSUPPORTED_MEDIA_TYPE', `Request bodies are not accepted compressed (Content-Encoding: ${encoding.slice(0, 40)}); send plain JSON.`));
+    }
     if (!route.ops && !route.killSwitchExempt && deps.killSwitchOn()) {
       return done(
         new AppError('SERVICE_UNAVAILABLE', 'The kill switch is on: Aureus is not answering queries until an admin turns it off.', {
@@ -159,7 +163,7 @@ export function createServer(deps: ServerDeps): App {
   app.setErrorHandler(createErrorHandler(config));
   installNotFound(app);
   installAccessLog(app, deps);
-  // Responses only: the API takes no compressed request bodies, which keeps a hook off every request.
+  // Responses only: a compressed request body is refused (415) by the first hook.
   app.register(compress, { global: true, globalDecompression: false, threshold: 1024, encodings: ['br', 'gzip'], brotliOptions: { params: { 1: 4 } } });
   if (config.http.corsOrigins.length > 0) {
     app.register(cors, {

@@ -97,6 +97,16 @@ describe('uniform errors', () => {
     expectUniformError(response, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  it('answers a compressed request body with 415, and takes an identity-encoded one', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const body = gzipSync(JSON.stringify({ name: 'x', n: 1 }));
+    const response = await t.aureus.server.inject({ method: 'POST', url: '/test/echo', payload: body, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(response.statusCode).toBe(415);
+    expect(expectUniformError(response, 'UNSUPPORTED_MEDIA_TYPE').message).toContain('Content-Encoding: gzip');
+    const plain = await t.aureus.server.inject({ method: 'POST', url: '/test/echo', payload: { name: 'x', n: 1 }, headers: { 'content-encoding': 'Identity' } });
+    expect(plain.statusCode).toBe(200);
+  });
+
   it('answers malformed JSON with 400', async () => {
     const response = await t.aureus.server.inject({ method: 'POST', url: '/test/echo', payload: '{"name": ', headers: { 'content-type': 'application/json' } });
     expect(response.statusCode).toBe(400);
