@@ -91,7 +91,7 @@ const shapes: Shape[] = [
       tx.query('INSERT INTO bench_plain (event_type, resource_type, resource_id, details) SELECT * FROM json_to_recordset($1::json) AS r(event_type text, resource_type text, resource_id text, details jsonb)', [
         JSON.stringify(range(n, 10).map((i) => ({ event_type: 'query.executed', resource_type: 'query', resource_id: `q${i}`, details: details(i) }))),
       ]),
-    audited: (tx, n) => audit.service.write(tx, { events: range(n, 10).map((i) => eventRow(event(i), undefined)), security: [], evidence: [] }),
+    audited: (tx, n) => audit.service.write(tx, { events: range(n, 10).map((i) => eventRow(event(i), undefined)) }),
   },
 ];
 

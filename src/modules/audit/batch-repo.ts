@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/index.js';
 import type { NewEvidence } from './evidence-repo.js';
@@ -18,10 +19,14 @@ export interface SecurityRow {
 
 /** Rows of the audit tables written together: one statement, one commit with the caller's act. */
 export interface AuditRows {
-  events: EventRow[];
-  security: SecurityRow[];
-  evidence: NewEvidence[];
+  events?: EventRow[];
+  security?: SecurityRow[];
+  evidence?: NewEvidence[];
 }
+
+/** An audit event row for `insertAuditRows`, attributed to `context`'s request. */
+export const eventRow = (event: AuditEvent, context: RequestContext | undefined): EventRow => ({ id: randomUUID(), event, context });
+export const securityRow = (event: SecurityEvent, context: RequestContext | undefined): SecurityRow => ({ id: randomUUID(), event, context });
 
 const EVENT_COLUMNS = 'id uuid, event_type text, outcome text, organization_id uuid, user_id uuid, api_key_id uuid, resource_type text, resource_id text, details jsonb, ip_address inet, user_agent text, request_id text';
 const SECURITY_COLUMNS = 'id uuid, event_type text, severity text, organization_id uuid, user_id uuid, ip_address inet, user_agent text, request_path text, request_method text, detail jsonb, request_id text';
@@ -54,6 +59,7 @@ const evidenceJson = (e: NewEvidence) => ({
  * Every row in one statement: data-modifying CTEs for each table that has rows, so each table's
  * sealing trigger fires once for the batch instead of once per event, and the whole write is one
  * round trip. Ids are chosen by the caller (evidence rows name their event before it exists).
+ * A single event is the same statement with one row.
  */
 export async function insertAuditRows(db: Executor, rows: AuditRows): Promise<void> {
   const parts: string[] = [];
@@ -63,11 +69,12 @@ export async function insertAuditRows(db: Executor, rows: AuditRows): Promise<vo
     params.push(JSON.stringify(json));
     parts.push(sql(`$${params.length}::json`));
   };
-  add(INSERT_EVENTS, rows.events.map(eventJson));
-  add(INSERT_SECURITY, rows.security.map(securityJson));
-  add(INSERT_EVIDENCE, rows.evidence.map(evidenceJson));
+  const evidenceRows = rows.evidence ?? [];
+  add(INSERT_EVENTS, (rows.events ?? []).map(eventJson));
+  add(INSERT_SECURITY, (rows.security ?? []).map(securityJson));
+  add(INSERT_EVIDENCE, evidenceRows.map(evidenceJson));
   if (parts.length === 0) return;
-  const evidence = rows.evidence.length > 0 ? parts.pop() : undefined;
+  const evidence = evidenceRows.length > 0 ? parts.pop() : undefined;
   // The outbox row references its pack: it is the main statement, reading the pack CTE's ids.
   const main = evidence ? 'INSERT INTO audit_evidence_outbox (evidence_id) SELECT id FROM pack' : (parts.pop() as string);
   const ctes = [...parts.map((sql, i) => `w${i} AS (${sql})`), ...(evidence ? [`pack AS (${evidence})`] : [])];

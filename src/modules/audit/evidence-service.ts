@@ -103,7 +103,7 @@ export function createEvidenceService(deps: { db: Db; keys: AuditKeys; store: Ev
 
     async create(tx: Executor, input: EvidenceInput): Promise<EvidenceReceipt> {
       const prepared = prepare(input, currentContext());
-      await insertAuditRows(tx, { events: [prepared.event], security: [], evidence: [prepared.evidence] });
+      await insertAuditRows(tx, { events: [prepared.event], evidence: [prepared.evidence] });
       return prepared.receipt;
     },
 

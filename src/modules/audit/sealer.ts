@@ -18,7 +18,7 @@ import type { AuditKeys } from './keyring.js';
 import { leafHashOf, sealOf } from './leaf.js';
 import * as log from './log-repo.js';
 import { type MerkleAppender } from './merkle.js';
-import { insertSecurityEvent } from './repo.js';
+import { insertAuditRows, securityRow } from './batch-repo.js';
 import { resumeAppender } from './resume.js';
 
 /** One constant per database: advisory locks are scoped to the database they are taken in. */
@@ -103,9 +103,8 @@ export function createSealer(options: SealerOptions) {
       await log.deletePending(tx, batch.map((r) => r.id));
       // An unsealed event can only vanish by tampering (retention deletes sealed rows only): say so
       // in the log itself rather than stall the queue behind it.
-      for (const r of vanished) {
-        await insertSecurityEvent(tx, { type: 'audit_event_vanished', severity: 'critical', detail: { stream: r.stream, event_id: r.eventId } }, undefined);
-      }
+      const alarms = vanished.map((r) => securityRow({ type: 'audit_event_vanished', severity: 'critical', detail: { stream: r.stream, event_id: r.eventId } }, undefined));
+      await insertAuditRows(tx, { security: alarms });
       if (due) await issueCheckpoint(tx, appender);
     });
     status.size = appender.size;

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { type RequestContext, currentContext } from '../../platform/context.js';
 import type { Executor } from '../../platform/db/index.js';
-import { type AuditRows, type EventRow, type SecurityRow, insertAuditRows } from './batch-repo.js';
+import { type AuditRows, eventRow, insertAuditRows, securityRow } from './batch-repo.js';
 import type { EvidenceInput, EvidenceReceipt, PreparedEvidence } from './evidence-service.js';
-import { insertAuditEvent, insertSecurityEvent } from './repo.js';
 import type { AuditEvent, SecurityEvent } from './schemas.js';
 
 /**
@@ -31,10 +29,7 @@ export interface AuditService {
 }
 
 export type { AuditRows } from './batch-repo.js';
-
-/** An audit event row for `write`, attributed to `context`'s request. */
-export const eventRow = (event: AuditEvent, context: RequestContext | undefined): EventRow => ({ id: randomUUID(), event, context });
-export const securityRow = (event: SecurityEvent, context: RequestContext | undefined): SecurityRow => ({ id: randomUUID(), event, context });
+export { eventRow, securityRow } from './batch-repo.js';
 
 const missing = () => new Error('evidence packs need the audit module (createAuditModule)');
 const NO_EVIDENCE: AuditService['evidence'] = {
@@ -46,8 +41,16 @@ const NO_EVIDENCE: AuditService['evidence'] = {
 
 export function createAuditService(evidence: AuditService['evidence'] = NO_EVIDENCE): AuditService {
   return {
-    record: (db, event) => insertAuditEvent(db, event, currentContext()),
-    recordSecurityEvent: (db, event) => insertSecurityEvent(db, event, currentContext()),
+    async record(db, event) {
+      const row = eventRow(event, currentContext());
+      await insertAuditRows(db, { events: [row] });
+      return row.id;
+    },
+    async recordSecurityEvent(db, event) {
+      const row = securityRow(event, currentContext());
+      await insertAuditRows(db, { security: [row] });
+      return row.id;
+    },
     evidence: { create: (db, input) => evidence.create(db, input), prepare: (input, context) => evidence.prepare(input, context) },
     write: insertAuditRows,
   };

@@ -32,7 +32,7 @@ interface Final {
  */
 export function createQueryStore(deps: { db: Db; audit: AuditService; results: ResultStore; parallel: number }) {
   /** The audit rows of one final state, added to `rows`. */
-  function finalRows(rows: AuditRows, q: QueryRecord, outcome: Outcome, context: RequestContext | undefined): void {
+  function finalRows(rows: Required<AuditRows>, q: QueryRecord, outcome: Outcome, context: RequestContext | undefined): void {
     const refused = q.errorCode === 'SQL_VALIDATION_FAILED' && (outcome.plan?.violations.length ?? 0) > 0;
     const base = { dataset_id: q.datasetId, fingerprint: q.fingerprint, policy_version: q.policyVersion };
     const pack = (event: AuditEvent) => {
@@ -68,7 +68,7 @@ export function createQueryStore(deps: { db: Db; audit: AuditService; results: R
 
   async function flushFinals(tx: Executor, batch: Batched<Final>[]): Promise<boolean[]> {
     const done = await finishQueries(tx, batch.map(({ item }) => ({ record: item.record, sealed: item.sealed?.sealed ?? null, expiresAt: item.sealed?.expiresAt ?? null })));
-    const rows: AuditRows = { events: [], security: [], evidence: [] };
+    const rows: Required<AuditRows> = { events: [], security: [], evidence: [] };
     for (const { item, context } of batch) {
       if (!done.has(item.record.id)) continue;
       if (item.withSubmitted) rows.events.push(eventRow(submittedEvent(item.record), context));
@@ -80,7 +80,7 @@ export function createQueryStore(deps: { db: Db; audit: AuditService; results: R
 
   async function flushSubmitted(tx: Executor, batch: Batched<QueryRecord>[]): Promise<void[]> {
     await insertQueries(tx, batch.map((b) => b.item));
-    await deps.audit.write(tx, { events: batch.map((b) => eventRow(submittedEvent(b.item), b.context)), security: [], evidence: [] });
+    await deps.audit.write(tx, { events: batch.map((b) => eventRow(submittedEvent(b.item), b.context)) });
     return batch.map(() => undefined);
   }
 
