@@ -6,7 +6,7 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /**
  * `request.log`, created on first use. Fastify asks for a child logger on every request, but most
- * requests log only their access line, which access-log.ts writes through the root logger with
+ * requests log only their access line, which access-log.ts writes through `Logging.access` with
  * the request id; a pino child (bindings serialised, level methods set up) for every request cost
  * more than that line. The child, once made, is the same one Fastify would have made.
  */

@@ -55,9 +55,9 @@ export interface Logging {
   root: Logger;
   /**
    * One access line, the same line `root[level](fields, msg)` writes. In JSON format it is
-   * rendered here and written to the destination directly: pino's general path (merging, mixin,
-   * redaction, serialisers) for this fixed, already-safe shape cost more per request than all the
-   * gateway's other per-request work together (measured in bench/http-overhead).
+   * rendered here and written to the destination directly, skipping pino's general path (merging,
+   * mixin, redaction, serialisers) for this fixed, already-safe shape: about 4.2 µs a line instead
+   * of 5.2–6.5 µs, write included, on the development machine. It is written on every response.
    */
   access(level: 'info' | 'warn', fields: AccessFields, msg: string): void;
   /** A named logger for a module; its level follows `setLevel`. */

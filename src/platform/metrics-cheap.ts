@@ -98,7 +98,8 @@ interface ValuePair {
  */
 export function createCheapHistogram<L extends string>(options: { name: string; help: string; labelNames: readonly L[]; buckets: readonly number[] }) {
   const bounds = [...options.buckets];
-  let series = new SeriesMap<HistogramSeries>(options.labelNames, (labels) => ({ labels, counts: new Array<number>(bounds.length).fill(0), sum: 0, count: 0 }));
+  const empty = () => new SeriesMap<HistogramSeries>(options.labelNames, (labels) => ({ labels, counts: new Array<number>(bounds.length).fill(0), sum: 0, count: 0 }));
+  let series = empty();
   const recorder: CheapHistogram<L> = {
     observe(labels, value) {
       checkValue(value);
@@ -138,7 +139,7 @@ export function createCheapHistogram<L extends string>(options: { name: string; 
       return { name: metric.name, help: metric.help, type: metric.type, values: splayed, aggregator: metric.aggregator };
     },
     reset() {
-      series = new SeriesMap<HistogramSeries>(options.labelNames, (labels) => ({ labels, counts: new Array<number>(bounds.length).fill(0), sum: 0, count: 0 }));
+      series = empty();
     },
   };
   return { recorder, metric };

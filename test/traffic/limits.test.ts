@@ -178,14 +178,18 @@ describe('LLM budgets', () => {
     expect(rows[0]).toEqual({ n: 1 });
   });
 
-  it('releases a reservation whose call died once it expires, exactly once, even when the call settles late', async () => {
+  /** A fresh app with an analyst whose own monthly budget is `tokens` (the organization has none). */
+  async function analystWithBudget(tokens: number) {
     await appWith();
     const admin = await loginAdmin(t as TestApp);
     const analyst = await userWithRole(t as TestApp, 'analyst');
-    await inject({ method: 'PUT', url: '/v1/admin/budgets', headers: admin.auth, payload: { user_id: analyst.userId, monthly_tokens: 300, monthly_cost_micros: null } });
+    await inject({ method: 'PUT', url: '/v1/admin/budgets', headers: admin.auth, payload: { user_id: analyst.userId, monthly_tokens: tokens, monthly_cost_micros: null } });
     const { budgets } = (t as TestApp).aureus.modules.traffic;
-    const { db } = (t as TestApp).aureus;
-    const spender = { organizationId: analyst.organizationId, userId: analyst.userId };
+    return { analyst, budgets, db: (t as TestApp).aureus.db, spender: { organizationId: analyst.organizationId, userId: analyst.userId } };
+  }
+
+  it('releases a reservation whose call died once it expires, exactly once, even when the call settles late', async () => {
+    const { analyst, budgets, db, spender } = await analystWithBudget(300);
     const reserved = async () =>
       (await db.query<{ t: string }>('SELECT reserved_tokens AS t FROM llm_usage WHERE user_id = $1', [analyst.userId])).rows.map((r) => Number(r.t));
 
@@ -213,19 +217,14 @@ describe('LLM budgets', () => {
   });
 
   it('never deadlocks when calls of a user with a budget of their own reserve and settle at once, and counts every call', async () => {
-    await appWith();
-    const admin = await loginAdmin(t as TestApp);
-    const analyst = await userWithRole(t as TestApp, 'analyst');
     // Only the user has a budget: the organization's row is locked and updated all the same.
-    await inject({ method: 'PUT', url: '/v1/admin/budgets', headers: admin.auth, payload: { user_id: analyst.userId, monthly_tokens: 1_000_000, monthly_cost_micros: null } });
-    const { budgets } = (t as TestApp).aureus.modules.traffic;
-    const spender = { organizationId: analyst.organizationId, userId: analyst.userId };
+    const { analyst, budgets, db, spender } = await analystWithBudget(1_000_000);
     const calls = async () => {
       for (let i = 0; i < 5; i++) await budgets.settle(spender, await budgets.reserve(spender, { tokens: 100, costMicros: 0 }), { tokens: 7, costMicros: 0 });
     };
     const results = await Promise.allSettled(Array.from({ length: 12 }, calls));
     expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
-    const { rows } = await (t as TestApp).aureus.db.query<{ user_id: string | null; tokens: string; reserved_tokens: string }>(
+    const { rows } = await db.query<{ user_id: string | null; tokens: string; reserved_tokens: string }>(
       'SELECT user_id, tokens, reserved_tokens FROM llm_usage WHERE organization_id = $1 ORDER BY user_id NULLS FIRST',
       [analyst.organizationId],
     );
