@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { Config, LogLevel } from '../config/index.js';
 import { currentRequestId } from './context.js';
@@ -93,10 +94,16 @@ function destinationFor(options: LoggingOptions): pino.DestinationStream {
     return pino.transport({ target: 'pino-pretty', options: { colorize: false, translateTime: 'SYS:standard', destination: 1 } });
   }
   // Buffered, asynchronous writes: one write per ~4 KiB of lines instead of one per line, flushed
-  // at least every 250 ms so a quiet process still shows its lines promptly.
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // at least every 250 ms so a quiet process still shows its lines promptly. Lines are handed over
+  // as Buffers: in its string mode sonic-boom measures the whole pending chunk (up to 16 KiB) again
+  // on every write, which cost about 2 µs a line under load, more than rendering the line.
+  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096, contentMode: 'buffer' });
   setInterval(() => stream.flush(), 250).unref();
-  return stream;
+  return {
+    write: (line: string) => stream.write(Buffer.from(line) as unknown as string),
+    flush: (cb?: (err?: Error) => void) => stream.flush(cb),
+    flushSync: () => stream.flushSync(),
+  } as pino.DestinationStream;
 }
 
 const LEVEL_PREFIX = { info: '{"level":"info"', warn: '{"level":"warn"' } as const;
