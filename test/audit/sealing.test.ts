@@ -1,9 +1,16 @@
 // The sealer: gap-free sequence numbers in the order commits are seen, signed checkpoints on time,
 // restart from stored state, and the database's own refusals.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifyCheckpoint } from '../../src/modules/audit/checkpoint.js';
 import { loadPublicKey } from '../../src/modules/audit/keys.js';
 import { verifyCheckpointConsistency } from '../../src/modules/audit/verifier.js';
+import pino from 'pino';
+import { configFrom } from '../../src/config/index.js';
+import { createAuditModule } from '../../src/modules/audit/index.js';
+import type { Db, Session } from '../../src/platform/db/index.js';
 import { createTestDb } from '../harness/db.js';
 import { type AuditFixture, asOwner, createAuditFixture } from './fixture.js';
 
@@ -20,7 +27,51 @@ async function fixture(...args: Parameters<typeof createAuditFixture>) {
 const seqs = async (f: AuditFixture) => (await f.testDb.db.query<{ seq: number }>('SELECT seq FROM audit_log ORDER BY seq')).rows.map((r) => Number(r.seq));
 const checkpointCount = async (f: AuditFixture) => Number((await f.testDb.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_checkpoints')).rows[0]?.n);
 
+/** The database, counting the sealer's looks at its queue. */
+function countingLooks(db: Db): { db: Db; looks: () => number } {
+  let looks = 0;
+  const seen = (text: string) => {
+    if (text.includes('FROM audit_pending ORDER BY id')) looks++;
+  };
+  const session = (s: Session): Session => ({
+    query: (text, params) => (seen(text), s.query(text, params)),
+    exec: (script) => s.exec(script),
+  });
+  const counted: Db = {
+    kind: db.kind,
+    query: (text, params) => (seen(text), db.query(text, params)),
+    transaction: (fn) => db.transaction(fn),
+    session: (fn) => db.session((s) => fn(session(s))),
+    poolStats: () => db.poolStats(),
+    close: () => db.close(),
+  };
+  return { db: counted, looks: () => looks };
+}
+
 describe('sealing', () => {
+  it('looks at an idle queue less and less often, yet seals a new event within the idle interval without being asked', async () => {
+    const testDb = await createTestDb();
+    const { db, looks } = countingLooks(testDb.db);
+    const config = configFrom({ ENVIRONMENT: 'test', DATA_DIR: mkdtempSync(join(tmpdir(), 'aureus-audit-')), AUDIT_CHECKPOINT_INTERVAL_MS: '3600000' });
+    const audit = await createAuditModule({ db, config, logger: pino({ level: 'silent' }) });
+    try {
+      await audit.start();
+      await vi.waitFor(() => expect(looks()).toBeGreaterThan(0), { timeout: 5_000, interval: 20 });
+      const from = looks();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Every 100 ms would be about 20 looks; backing off (200, 400, 800, then 1,000 ms) makes 4 or 5.
+      expect(looks() - from).toBeLessThanOrEqual(8);
+      const id = await db.transaction((tx) => audit.service.record(tx, { type: 'after.idle' }));
+      await vi.waitFor(
+        async () => expect(Number((await db.query<{ n: number | string }>('SELECT count(*) AS n FROM audit_log WHERE event_id = $1', [id])).rows[0]?.n)).toBe(1),
+        { timeout: 2_500, interval: 50 },
+      );
+    } finally {
+      await audit.close();
+      await testDb.close();
+    }
+  });
+
   it('numbers events gap-free, and seals an event committed late with an older timestamp after the newer ones', async () => {
     const f = await fixture();
     const first = await f.append(5);
