@@ -3,8 +3,9 @@
 // the same statement with pg, on the same PostgreSQL target, in one run. Budget: the governed
 // point lookup keeps >= 50% of the bare route's throughput. The result cache is off (every request
 // runs on the target); a last line shows the cached path. Every side is warmed up, rounds alternate,
-// and each side keeps its best.
-import { type Figure, best, load, row, startServer } from './lib.js';
+// and each side keeps its best. Each line also shows the CPU the server process and PostgreSQL
+// (target and metadata store alike) spent per request, which says where the difference goes.
+import { type Figure, best, load, loadWithCpu, row, startServer } from './lib.js';
 import { createBenchTarget, startGoverned } from './target.js';
 
 const ROUNDS = 2;
@@ -30,9 +31,9 @@ try {
     await load(`${bare.url}/bench/sql`, { durationS: 1, ...post(sql) });
     for (const side of sides) await load(`${side.url}/v1/query/sql`, { durationS: 1, ...post(sql, side) });
     for (let r = 0; r < ROUNDS; r++) {
-      figures[0]?.push(await load(`${bare.url}/bench/sql`, post(sql)));
-      figures[1]?.push(await load(`${sides[0]?.url}/v1/query/sql`, post(sql, sides[0])));
-      figures[2]?.push(await load(`${sides[1]?.url}/v1/query/sql`, post(sql, sides[1])));
+      figures[0]?.push(await loadWithCpu(bare.pid, `${bare.url}/bench/sql`, post(sql)));
+      figures[1]?.push(await loadWithCpu(governed.pid, `${governed.url}/v1/query/sql`, post(sql, governed)));
+      figures[2]?.push(await loadWithCpu(cached.pid, `${cached.url}/v1/query/sql`, post(sql, cached)));
     }
     const b = best(figures[0] ?? []);
     const g = best(figures[1] ?? []);

@@ -58,6 +58,7 @@ export async function startGoverned(env: Record<string, string>) {
   });
   return {
     ...ready,
+    pid: child.pid as number,
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');
