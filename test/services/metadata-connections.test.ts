@@ -1,7 +1,6 @@
-// Settings every PostgreSQL metadata connection carries. (PGlite is built without LLVM, so it never
-// JIT-compiles whatever its `jit` setting says.)
+// Settings every PostgreSQL metadata connection carries. Services only: PGlite is built without
+// LLVM, so it never JIT-compiles whatever its `jit` setting says.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKEND } from '../harness/env.js';
 import { type TestDb, createTestDb } from '../harness/db.js';
 
 let t: TestDb;
@@ -11,13 +10,13 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('metadata connections', () => {
-  it.runIf(BACKEND === 'services')('never JIT-compile (the sealer’s batched read once spent 19 of its 23 ms compiling)', async () => {
+  it('never JIT-compile (the sealer’s batched read once spent 19 of its 23 ms compiling)', async () => {
     // Several at once so more than one pooled connection answers.
     const answers = await Promise.all(Array.from({ length: 4 }, () => t.db.transaction((tx) => tx.query<{ jit: string }>('SHOW jit'))));
     for (const { rows } of answers) expect(rows[0]?.jit).toBe('off');
   });
 
-  it.runIf(BACKEND === 'services')('keep the configured statement timeout', async () => {
+  it('keep the configured statement timeout', async () => {
     const { rows } = await t.db.query<{ statement_timeout: string }>('SHOW statement_timeout');
     expect(rows[0]?.statement_timeout).toBe('30s');
   });
