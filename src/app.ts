@@ -195,7 +195,7 @@ export async function buildApp(config: Config, overrides: Overrides = {}): Promi
         await queue.close(config.shutdownTimeoutMs / 2);
         await query.close();
         for (const close of owned) await close();
-        logging.flush();
+        await logging.flush();
       },
     };
   } catch (err) {

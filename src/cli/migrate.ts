@@ -18,6 +18,6 @@ export async function runMigrate(): Promise<void> {
     if (err instanceof MigrationError || err instanceof DataDirLockedError) fail(err.message);
     throw err;
   } finally {
-    logging.flush();
+    await logging.flush();
   }
 }

@@ -41,7 +41,7 @@ export async function runServer(aureus: Aureus, role: Role): Promise<void> {
     else logger.info({ signal }, 'process.shutting_down');
     await aureus.close();
     logger.info('process.stopped');
-    aureus.logging.flush();
+    await aureus.logging.flush();
   });
 
   if (role !== 'api') await aureus.startWorker();

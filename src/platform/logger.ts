@@ -65,8 +65,15 @@ export interface Logging {
   child(name: string): Logger;
   setLevel(level: LogLevel): void;
   level(): LogLevel;
-  flush(): void;
+  /**
+   * Resolves once every line written so far has reached the destination (at most `FLUSH_WAIT_MS`:
+   * a stalled stdout must not hold up shutdown). Await it before exiting: a line logged while an
+   * unawaited flush is still writing can otherwise reach the output ahead of earlier ones.
+   */
+  flush(): Promise<void>;
 }
+
+const FLUSH_WAIT_MS = 2_000;
 
 /**
  * pino's `isoTime`, with the date and time up to the second formatted once per second:
@@ -151,7 +158,15 @@ export function createLogging(options: LoggingOptions): Logging {
     },
     level: () => root.level as LogLevel,
     flush() {
-      root.flush();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, FLUSH_WAIT_MS);
+        timer.unref();
+        // The error a flush can report (fsync of a pipe: EINVAL) does not mean a line was lost.
+        root.flush(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     },
   };
 }

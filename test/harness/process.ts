@@ -26,10 +26,13 @@ export async function runAureus(args: string[], vars: Record<string, string>, in
 
 export async function runNode(args: string[], vars: Record<string, string>, input?: string): Promise<RunResult> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(vars), stdio: ['pipe', 'pipe', 'pipe'] });
+  // Decoded as a stream: a chunk boundary inside a multi-byte character must not become U+FFFD.
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: string) => (stdout += d));
+  child.stderr.on('data', (d: string) => (stderr += d));
   child.stdin.end(input ?? '');
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   return { code, signal, stdout, stderr };
@@ -39,8 +42,10 @@ export async function runNode(args: string[], vars: Record<string, string>, inpu
 export async function startChild(args: string[], vars: Record<string, string>, ready: RegExp, timeoutMs = 30_000) {
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(vars), stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (d: Buffer) => (output.stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (d: string) => (output.stdout += d));
+  child.stderr?.on('data', (d: string) => (output.stderr += d));
   await new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(() => reject(new Error(`child not ready in ${timeoutMs} ms:\n${output.stdout}\n${output.stderr}`)), timeoutMs);
     const check = () => {

@@ -10,12 +10,14 @@ const RUN_TS = resolve(ROOT, 'bin/run-ts.js');
 describe('the default log destination', () => {
   for (const exit of ['natural', 'exit', 'flush'] as const) {
     it(`delivers every line, in order and intact, when the process ends (${exit})`, async () => {
-      // Far more than one buffer's worth (4 KiB), so lines are still pending at the end.
-      const lines = 5000;
+      // Far more than one buffer's worth (4 KiB), so lines are still pending at the end; for the
+      // flush, less than one, so the flush itself starts the write that the last line must follow.
+      const lines = exit === 'flush' ? 12 : 5000;
       const result = await runNode([RUN_TS, FIXTURE], { LINES: String(lines), EXIT: exit });
       expect(result.code, result.stderr).toBe(0);
       const written = result.stdout.split('\n');
       expect(written.pop()).toBe('');
+      if (exit === 'flush') expect(JSON.parse(written.pop() ?? '')).toMatchObject({ msg: 'fixture.last' });
       expect(written).toHaveLength(lines);
       written.forEach((line, i) => {
         const parsed = JSON.parse(line) as Record<string, unknown>;
