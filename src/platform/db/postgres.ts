@@ -34,10 +34,6 @@ export function createPostgresDb(options: PostgresOptions): Db {
     connectionTimeoutMillis: 5_000,
     keepAlive: true,
     application_name: options.applicationName ?? 'aureus',
-    // The metadata workload is short OLTP statements, which JIT compilation never pays off for, and
-    // the planner's overestimates on batched statements pushed some over jit_above_cost: the audit
-    // sealer's pending read spent 19 of its 23 ms compiling.
-    options: '-c jit=off',
     types,
   });
   const lastUsed = new WeakMap<pg.PoolClient, number>();
@@ -47,7 +43,15 @@ export function createPostgresDb(options: PostgresOptions): Db {
   // so the pool's listener above does not cover it: without one of its own, a dropped connection
   // would be an uncaught 'error' event and end the process. The session's next query then fails
   // and the broken client is destroyed on release.
-  pool.on('connect', (client) => client.on('error', (err) => options.logger.warn({ err_message: err.message }, 'db.client_error')));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.logger.warn({ err_message: err.message }, 'db.client_error'));
+    // The metadata workload is short OLTP statements, which JIT compilation never pays off for, and
+    // the planner's overestimates on batched statements pushed some over jit_above_cost: the audit
+    // sealer's pending read spent 19 of its 23 ms compiling. Set here rather than as a startup
+    // option, which PgBouncer refuses and which would replace PGOPTIONS; queued before any query
+    // of the connection's first user. A server without the setting only logs it.
+    client.query('SET jit = off').catch((err: Error) => options.logger.warn({ err_message: err.message }, 'db.jit_setting_failed'));
+  });
 
   async function checkout(): Promise<pg.PoolClient> {
     for (let attempt = 0; ; attempt++) {
