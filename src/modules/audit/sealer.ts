@@ -60,8 +60,9 @@ export function createSealer(options: SealerOptions) {
   const pollMs = options.pollMs ?? Math.min(100, options.checkpointIntervalMs);
   // An idle log is looked at less and less often: on PGlite each look runs on the event loop, and
   // ten a second took ~4 % of an embedded gateway's main thread while it served requests that
-  // audit nothing (~1 % with the back-off, profiled). An event is still sealed within a second,
-  // and flush() (proofs on demand, shutdown) wakes the sealer at once.
+  // audit nothing (~1 % with the back-off, profiled). An event is still sealed within a second, a
+  // checkpoint that falls due is issued on time (the wait never runs past it), and flush() (on
+  // shutdown) wakes the sealer at once.
   const idlePollMs = Math.max(pollMs, options.idlePollMs ?? Math.min(1_000, options.checkpointIntervalMs));
   const batchSize = options.batchSize ?? 5_000;
   const now = options.now ?? (() => new Date());
@@ -137,7 +138,9 @@ export function createSealer(options: SealerOptions) {
       while (flushing.length > 0 && taken > 0) taken = await sealBatch(conn, appender, nodes, true);
       for (const resolve of flushing) resolve();
       idleMs = taken > 0 ? pollMs : Math.min(idleMs * 2, idlePollMs);
-      if (taken < batchSize && flushWaiters.length === 0 && running) await sleep(idleMs);
+      const unsigned = appender.size > (status.lastCheckpoint?.size ?? 0);
+      const untilDue = unsigned ? Math.max(0, lastCheckpointMs + options.checkpointIntervalMs - Date.now()) : Infinity;
+      if (taken < batchSize && flushWaiters.length === 0 && running) await sleep(Math.min(idleMs, untilDue));
     }
   }
 
