@@ -29,7 +29,14 @@ export async function load(url: string, options: { durationS?: number; connectio
 }
 
 // CPU accounting from /proc: user + system time of a process (all its threads), in clock ticks.
-const TICK_US = existsSync('/proc/self/stat') ? 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) : 0;
+// Zero (no CPU figures) without /proc or getconf.
+const TICK_US = (() => {
+  try {
+    return existsSync('/proc/self/stat') ? 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) : 0;
+  } catch {
+    return 0;
+  }
+})();
 
 function ticks(pid: string): { comm: string; ticks: number } | undefined {
   try {
