@@ -1,15 +1,9 @@
 // The sealer: gap-free sequence numbers in the order commits are seen, signed checkpoints on time,
 // restart from stored state, and the database's own refusals.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { verifyCheckpoint } from '../../src/modules/audit/checkpoint.js';
 import { loadPublicKey } from '../../src/modules/audit/keys.js';
 import { verifyCheckpointConsistency } from '../../src/modules/audit/verifier.js';
-import pino from 'pino';
-import { configFrom } from '../../src/config/index.js';
-import { createAuditModule } from '../../src/modules/audit/index.js';
 import type { Db, Session } from '../../src/platform/db/index.js';
 import { createTestDb } from '../harness/db.js';
 import { type AuditFixture, asOwner, createAuditFixture } from './fixture.js';
@@ -52,23 +46,22 @@ describe('sealing', () => {
   it('looks at an idle queue less and less often, yet seals a new event within the idle interval without being asked', async () => {
     const testDb = await createTestDb();
     const { db, looks } = countingLooks(testDb.db);
-    const config = configFrom({ ENVIRONMENT: 'test', DATA_DIR: mkdtempSync(join(tmpdir(), 'aureus-audit-')), AUDIT_CHECKPOINT_INTERVAL_MS: '3600000' });
-    const audit = await createAuditModule({ db, config, logger: pino({ level: 'silent' }) });
     try {
-      await audit.start();
+      const f = await fixture({}, { ...testDb, db });
       await vi.waitFor(() => expect(looks()).toBeGreaterThan(0), { timeout: 5_000, interval: 20 });
       const from = looks();
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       // Every 100 ms would be about 20 looks; backing off (waits of 200, 400, 800, then 1,000 ms)
       // makes 3 in these two seconds, 5 leaves room for a slow start.
       expect(looks() - from).toBeLessThanOrEqual(5);
-      const id = await db.transaction((tx) => audit.service.record(tx, { type: 'after.idle' }));
+      const [id] = await f.append(1);
       await vi.waitFor(
         async () => expect(Number((await db.query<{ n: number | string }>('SELECT count(*) AS n FROM audit_log WHERE event_id = $1', [id])).rows[0]?.n)).toBe(1),
         { timeout: 2_500, interval: 50 },
       );
     } finally {
-      await audit.close();
+      // The audit module before the database it writes to.
+      for (const open of fixtures.splice(0)) await open.close();
       await testDb.close();
     }
   });

@@ -37,9 +37,8 @@ export interface SealerOptions {
   keys: AuditKeys;
   logger: Logger;
   checkpointIntervalMs: number;
-  /** How soon to look again after a batch; each empty look doubles it, up to `idlePollMs`. */
+  /** How soon to look again after a batch; each empty look doubles it, up to a second. */
   pollMs?: number;
-  idlePollMs?: number;
   batchSize?: number;
   now?: () => Date;
 }
@@ -63,7 +62,7 @@ export function createSealer(options: SealerOptions) {
   // audit nothing (~1 % with the back-off, profiled). An event is still sealed within a second, a
   // checkpoint that falls due is issued on time (the wait never runs past it), and flush() (on
   // shutdown) wakes the sealer at once.
-  const idlePollMs = Math.max(pollMs, options.idlePollMs ?? Math.min(1_000, options.checkpointIntervalMs));
+  const idlePollMs = Math.max(pollMs, Math.min(1_000, options.checkpointIntervalMs));
   const batchSize = options.batchSize ?? 5_000;
   const now = options.now ?? (() => new Date());
   const status: SealerStatus = { role: 'stopped', size: 0, lastCheckpoint: undefined, error: undefined };

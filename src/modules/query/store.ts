@@ -1,7 +1,6 @@
 import type { Db, Executor } from '../../platform/db/index.js';
 import type { RequestContext } from '../../platform/context.js';
-import { type AuditRows, type AuditService, eventRow, securityRow } from '../audit/index.js';
-import type { AuditEvent, SecurityEvent, Severity } from '../audit/index.js';
+import { type AuditEvent, type AuditRows, type AuditService, type SecurityEvent, type Severity, eventRow, securityRow } from '../audit/index.js';
 import { type Batched, createCommitBatcher } from './batcher.js';
 import { queryEvidence } from './evidence.js';
 import type { Outcome } from './execute.js';
